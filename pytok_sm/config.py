@@ -1,0 +1,253 @@
+"""The validated, frozen configuration of a TikTok app (the original PyTok keywords).
+
+Every value is checked when the object is made; a wrong one raises
+:class:`~pytok_sm.errors.ConfigurationError` naming the field and the allowed range.
+
+Example:
+    >>> cfg = Config("aw_key", "secret", scopes="user.info.basic,user.info.stats")
+    >>> cfg.scopes
+    ('user.info.basic', 'user.info.stats')
+    >>> cfg.redirect_uri
+    'http://127.0.0.1:3456/callback/'
+    >>> Config("aw_key", "secret", port=70000)
+    Traceback (most recent call last):
+    ...
+    pytok_sm.errors.ConfigurationError: port: must be an integer 0..65535, got 70000
+    >>> Config("aw_key", "secret", port=0, redirect_uri="http://127.0.0.1:*/callback/").wildcard_port
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import contract
+from .errors import ConfigurationError
+from .retry import RetryPolicy
+
+__all__ = ["Config", "DEFAULT_REQUEST_HEADER", "LOOPBACK_HOSTS", "normalize_scopes"]
+
+DEFAULT_REQUEST_HEADER: Mapping[str, str] = {"Content-Type": contract.FORM_CONTENT_TYPE}
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+_HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_WILDCARD = "*"
+
+
+def normalize_scopes(scopes: str | Iterable[str], *, field_name: str = "scopes") -> tuple[str, ...]:
+    """Scopes as an ordered set: comma string or iterable in, unique names in first-seen order.
+
+    Example:
+        >>> normalize_scopes("user.info.basic, video.list,user.info.basic")
+        ('user.info.basic', 'video.list')
+    """
+    if isinstance(scopes, str):
+        items: list[Any] = scopes.split(",")
+    else:
+        try:
+            items = list(scopes)
+        except TypeError:
+            raise ConfigurationError(field_name, "must be a comma-separated string or a list of scope names") from None
+    seen: dict[str, None] = {}
+    for item in items:
+        if not isinstance(item, str):
+            raise ConfigurationError(field_name, f"scope names are strings, got {type(item).__name__}")
+        name = item.strip()
+        if not name:
+            continue
+        if not _SCOPE_RE.match(name):
+            raise ConfigurationError(
+                field_name,
+                f"{name!r} is not a scope name (dotted lower-case words such as 'user.info.basic'; "
+                f"known: {', '.join(contract.KNOWN_SCOPES)})",
+            )
+        seen.setdefault(name, None)
+    if not seen:
+        raise ConfigurationError(field_name, "ask for at least one scope, e.g. 'user.info.basic'")
+    return tuple(seen)
+
+
+def _check_int(name: str, value: object, low: int, high: int, why: str = "") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigurationError(name, f"must be an integer {low}..{high}, got {value!r}{why}")
+    return value
+
+
+def _check_seconds(name: str, value: object, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigurationError(name, f"must be a number of seconds {low:g}..{high:g}, got {value!r}")
+    if not low <= value <= high:
+        raise ConfigurationError(name, f"must be a number of seconds {low:g}..{high:g}, got {value!r}")
+    return float(value)
+
+
+def _check_url(name: str, value: object, *, loopback_http: bool = True) -> urllib.parse.SplitResult:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(name, "must be an absolute http(s) URL")
+    if any(ch in value for ch in "\r\n\t \x00"):
+        raise ConfigurationError(name, "must not contain spaces or control characters")
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(name, f"must be an absolute http(s) URL, got {value!r}")
+    if parts.fragment:
+        raise ConfigurationError(name, "must not have a #fragment")
+    if parts.scheme == "http" and loopback_http and parts.hostname not in LOOPBACK_HOSTS:
+        raise ConfigurationError(
+            name, f"plain http is allowed only for loopback hosts (127.0.0.1, localhost), got {parts.hostname!r}"
+        )
+    return parts
+
+
+def _redirect_port(value: str) -> str | None:
+    """The port text of a redirect URI (``'*'`` for a wildcard), None when it has none."""
+    netloc = value.split("/", 3)[2] if value.count("/") >= 2 else ""
+    host_port = netloc.rsplit("@", 1)[-1]
+    if host_port.startswith("["):
+        rest = host_port.partition("]")[2]
+        return rest[1:] if rest.startswith(":") else None
+    return host_port.rpartition(":")[2] if ":" in host_port else None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a flow needs to know about the app; immutable once made.
+
+    ``client_secret`` never appears in ``repr``. Use :meth:`replace` to derive a changed copy
+    (it is validated again).
+    """
+
+    client_key: str
+    client_secret: str = field(repr=False)
+    port: int = 3456
+    scopes: tuple[str, ...] | str | Iterable[str] = (contract.SCOPE_USER_INFO_BASIC,)
+    redirect_uri: str | None = None
+    authorization_url: str = contract.AUTHORIZATION_URL
+    base_api_url: str = contract.BASE_API_URL
+    csrf_state_length: int = 32
+    code_verifier_length: int = 64
+    client_ticket_length: int = 64
+    request_header: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_REQUEST_HEADER))
+    http_timeout: float = 10.0
+    call_deadline: float = 30.0
+    qr_poll_interval: float = 1.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        for name in ("client_key", "client_secret"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigurationError(name, "is required: copy it from your app in the TikTok developer portal")
+            if any(not ch.isprintable() or ch.isspace() for ch in value) or len(value) > 256:
+                raise ConfigurationError(name, "must be up to 256 printable characters without spaces")
+        _check_int("port", self.port, 0, 65535)
+        put(self, "scopes", normalize_scopes(self.scopes))  # type: ignore[arg-type]
+        if self.redirect_uri is None:
+            port_text = _WILDCARD if self.port == 0 else str(self.port)
+            put(self, "redirect_uri", f"http://127.0.0.1:{port_text}/callback/")
+        self._check_redirect_uri()
+        _check_url("authorization_url", self.authorization_url)
+        base = self.base_api_url
+        _check_url("base_api_url", base)
+        if not base.endswith("/"):
+            put(self, "base_api_url", base + "/")
+        _check_int(
+            "csrf_state_length", self.csrf_state_length, 22, 512,
+            " (RFC 6749 section 10.10 asks for at least 128 bits: 22 random characters)",
+        )
+        _check_int("code_verifier_length", self.code_verifier_length, 43, 128, " (RFC 7636 section 4.1)")
+        _check_int(
+            "client_ticket_length", self.client_ticket_length, 22, contract.CLIENT_TICKET_MAX_ENCODED - 1,
+            " (at least 128 bits, and under 512 characters URL-encoded)",
+        )
+        put(self, "request_header", self._checked_headers(self.request_header))
+        put(self, "http_timeout", _check_seconds("http_timeout", self.http_timeout, 0.1, 600))
+        put(self, "call_deadline", _check_seconds("call_deadline", self.call_deadline, 0.1, 3600))
+        put(self, "qr_poll_interval", _check_seconds("qr_poll_interval", self.qr_poll_interval, 0.05, 60))
+        if not isinstance(self.retry, RetryPolicy):
+            raise ConfigurationError("retry", "must be a pytok_sm.RetryPolicy")
+
+    def _check_redirect_uri(self) -> None:
+        uri = self.redirect_uri
+        assert uri is not None
+        if not isinstance(uri, str) or len(uri) >= 512:
+            raise ConfigurationError("redirect_uri", "must be a URL under 512 characters")
+        port_text = _redirect_port(uri)
+        parts = _check_url("redirect_uri", uri.replace(":*/", ":0/", 1) if port_text == _WILDCARD else uri)
+        if parts.query:
+            raise ConfigurationError("redirect_uri", "must not have a query string (TikTok refuses it)")
+        if not parts.path:
+            raise ConfigurationError("redirect_uri", "needs a path, e.g. http://127.0.0.1:3456/callback/")
+        if parts.scheme == "https":
+            if port_text == _WILDCARD:
+                raise ConfigurationError("redirect_uri", "a wildcard port is allowed only for loopback http redirects")
+            return
+        # Loopback http: the port of the redirect must be the port we listen on.
+        if port_text == _WILDCARD:
+            return
+        if port_text is None or not port_text.isdigit():
+            raise ConfigurationError("redirect_uri", "a loopback redirect needs a port number or '*', e.g. :3456")
+        if int(port_text) != self.port:
+            raise ConfigurationError(
+                "redirect_uri",
+                f"its port {port_text} differs from port={self.port}; make them equal, "
+                "or register http://127.0.0.1:*/callback/ and use port=0",
+            )
+
+    @staticmethod
+    def _checked_headers(headers: object) -> Mapping[str, str]:
+        if not isinstance(headers, Mapping):
+            raise ConfigurationError("request_header", "must be a mapping of header name to value")
+        clean: dict[str, str] = {}
+        for name, value in headers.items():
+            if not isinstance(name, str) or not _HEADER_NAME_RE.match(name):
+                raise ConfigurationError("request_header", f"{name!r} is not a valid header name")
+            if not isinstance(value, str) or any(ch in value for ch in "\r\n\x00"):
+                raise ConfigurationError("request_header", f"the value of {name} must be a string without line breaks")
+            clean[name] = value
+        return _FrozenHeaders(clean)
+
+    @property
+    def wildcard_port(self) -> bool:
+        """True when the redirect URI registers any port (``http://127.0.0.1:*/...``)."""
+        return _redirect_port(self.redirect_uri or "") == _WILDCARD
+
+    @property
+    def is_loopback(self) -> bool:
+        """True when the redirect goes to this machine (the browser flow serves it)."""
+        host = urllib.parse.urlsplit((self.redirect_uri or "").replace(":*/", ":0/", 1)).hostname
+        return host in LOOPBACK_HOSTS
+
+    def redirect_for_port(self, port: int) -> str:
+        """The redirect URI to send for a server listening on ``port`` (fills a wildcard)."""
+        uri = self.redirect_uri or ""
+        return uri.replace(":*/", f":{port}/", 1) if self.wildcard_port else uri
+
+    def endpoint(self, path: str) -> str:
+        """The absolute URL of an API path such as ``contract.TOKEN_PATH``."""
+        relative = path.removeprefix("/v2/")
+        return self.base_api_url + relative
+
+    def replace(self, **changes: Any) -> Config:
+        """A validated copy with some fields changed."""
+        if "port" in changes and "redirect_uri" not in changes and not self.wildcard_port:
+            changes["redirect_uri"] = None
+        return dataclasses.replace(self, **changes)
+
+
+class _FrozenHeaders(dict[str, str]):
+    """A read-only dict (keeps ``Config`` immutable, still JSON- and httpx-friendly)."""
+
+    def _readonly(self, *_: object, **__: object) -> None:
+        raise TypeError("request_header is read-only; use Config.replace(request_header=...)")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))

@@ -1,0 +1,382 @@
+"""What every flow shares: one class-level ``transitions`` machine, stepping, logs, snapshots.
+
+A flow class declares ``STATES`` (name, the effect method run on entering, the method that
+reads the driver's result, final or not) and ``TRANSITIONS`` (trigger, sources, dest). From
+those two tables come its behaviour (a trigger not in the table raises), its transition
+log (one ``transition`` event per change) and its diagram (:mod:`pytok_sm.diagrams`).
+
+One ``transitions.Machine`` is built per flow *class* (``model=None``); instances hold only
+their state and data in ``__slots__``, so thousands of flows cost little.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from transitions import EventData, Machine
+
+from .. import logs
+from ..config import Config
+from ..errors import FlowCancelled, FlowUsageError, TikTokError, TransportError
+from ..pkce import RandomSource, system_random
+from ..retry import Outcome, RequestKind
+from ..tiktok import Request, Response, outcome_of
+from .effects import Effect, Failed, Send, Sleep, Slept, TransportFailure
+
+__all__ = ["Flow", "StateSpec", "Transition"]
+
+F = TypeVar("F", bound="Flow")
+_SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StateSpec:
+    """One row of a flow's state table.
+
+    ``enter`` names the method that sets the state's effect; ``handle`` names the method
+    that reads the driver's result in this state; ``final`` states end the flow.
+    """
+
+    name: str
+    enter: str | None = None
+    handle: str | None = None
+    final: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One row of a flow's transition table."""
+
+    trigger: str
+    source: tuple[str, ...]
+    dest: str
+
+
+def t(trigger: str, source: str | tuple[str, ...], dest: str) -> Transition:
+    """Shorthand for a table row: ``t("start", "created", "listening")``."""
+    return Transition(trigger, (source,) if isinstance(source, str) else tuple(source), dest)
+
+
+class Flow:
+    """Base of the four flows. Subclasses fill ``KIND``, ``STATES``, ``TRANSITIONS``.
+
+    Drive it with :meth:`start` and :meth:`send`, or hand it to a driver
+    (:func:`pytok_sm.drivers.run` / :func:`pytok_sm.drivers.arun`).
+    """
+
+    KIND: ClassVar[str] = "flow"
+    STATES: ClassVar[tuple[StateSpec, ...]] = ()
+    TRANSITIONS: ClassVar[tuple[Transition, ...]] = ()
+    INITIAL: ClassVar[str] = "created"
+    #: Data slots saved by :meth:`snapshot` (beyond state, flow_id, deadline, attempt).
+    SNAPSHOT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: States a snapshot may be resumed in: only those whose pending effect is safe to issue
+    #: twice (never a code exchange or a refresh that may already have been sent).
+    RESUMABLE: ClassVar[tuple[str, ...]] = ()
+
+    machine: ClassVar[Machine]
+    _specs: ClassVar[dict[str, StateSpec]]
+    _finals: ClassVar[frozenset[str]]
+
+    __slots__ = ("state", "flow_id", "config", "clock", "random", "effect", "error", "attempt", "deadline")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.STATES:
+            return
+        cls._specs = {spec.name: spec for spec in cls.STATES}
+        cls._finals = frozenset(s.name for s in cls.STATES if s.final)
+        cls.machine = Machine(
+            model=None,
+            states=[
+                {"name": s.name, "final": s.final, **({"on_enter": [s.enter]} if s.enter else {})}
+                for s in cls.STATES
+            ],
+            transitions=[
+                {"trigger": row.trigger, "source": list(row.source), "dest": row.dest} for row in cls.TRANSITIONS
+            ],
+            initial=cls.INITIAL,
+            auto_transitions=False,
+            send_event=True,
+            after_state_change="_log_transition",
+            name=cls.KIND,
+        )
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Callable[[], float] = time.time,
+        random: RandomSource = system_random,
+        flow_id: str | None = None,
+    ) -> None:
+        self.state = self.INITIAL
+        self.flow_id = flow_id or uuid.uuid4().hex[:12]
+        self.config = config
+        self.clock = clock
+        self.random = random
+        self.effect: Effect | None = None
+        self.error: TikTokError | None = None
+        self.attempt = 1
+        self.deadline: float | None = None
+
+    # ------------------------------------------------------------------ stepping
+    @property
+    def finished(self) -> bool:
+        """True once the flow is in a final state."""
+        return self.state in self._finals
+
+    def start(self) -> Effect:
+        """Begin the flow; returns its first effect."""
+        if self.state != self.INITIAL:
+            raise FlowUsageError(f"{self.KIND} flow {self.flow_id} already started (state {self.state})")
+        self._guard(self._begin)
+        assert self.effect is not None
+        return self.effect
+
+    def send(self, result: object) -> Effect:
+        """Feed the result of the last effect; returns the next effect.
+
+        A finished flow returns its final effect again; a result of the wrong kind raises
+        :class:`~pytok_sm.errors.FlowUsageError` and changes nothing.
+        """
+        if self.effect is None:
+            raise FlowUsageError(f"{self.KIND} flow {self.flow_id} has not started; call start() first")
+        if self.finished:
+            return self.effect
+        handler = self._specs[self.state].handle
+        if handler is None:
+            raise FlowUsageError(f"{self.KIND} flow {self.flow_id} expects no result in state {self.state}")
+        method = getattr(self, handler)
+        self._guard(lambda: method(result))
+        return self.effect
+
+    def cancel(self) -> Effect:
+        """Stop the flow where it is; it ends in ``cancelled`` (a finished flow is left alone)."""
+        if not self.finished:
+            self.error = FlowCancelled(f"the {self.KIND} flow was cancelled", flow=self.KIND, state=self.state)
+            self._fire("cancel")
+            self.effect = Failed(self.error)
+        assert self.effect is not None
+        return self.effect
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _guard(self, step: Callable[[], None]) -> None:
+        """Run a step; a TikTokError it raises ends the flow in ``failed``."""
+        try:
+            step()
+        except FlowUsageError:
+            raise
+        except TikTokError as error:
+            self._fail(error)
+
+    def _fire(self, trigger: str, **fields: Any) -> None:
+        if trigger != "retry":
+            self.attempt = 1
+        self.machine.events[trigger].trigger(self, **fields)
+
+    def _fail(self, error: TikTokError, trigger: str = "fail") -> None:
+        if error.flow is None:
+            error.flow, error.state = self.KIND, self.state
+        self.error = error
+        self._fire(trigger, **_error_fields(error))
+        self.effect = Failed(error)
+
+    def _end_with(self, trigger: str, error: TikTokError) -> None:
+        """Move to a named final state (denied, expired, ...) carrying ``error``."""
+        self._fail(error, trigger)
+
+    def _expect(self, result: object, *kinds: type) -> None:
+        if not isinstance(result, kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise FlowUsageError(
+                f"{self.KIND} flow {self.flow_id} in state {self.state} expects {names}, got {type(result).__name__}"
+            )
+
+    def _log_transition(self, event: EventData) -> None:
+        fields: dict[str, Any] = {
+            "flow": self.KIND,
+            "flow_id": self.flow_id,
+            "trigger": event.event.name if event.event else None,
+            "source": event.transition.source if event.transition else None,
+            "dest": event.transition.dest if event.transition else self.state,
+        }
+        fields.update({k: v for k, v in event.kwargs.items() if v is not None})
+        logs.emit("transition", **fields)
+
+    # ------------------------------------------------------------------ HTTP with retries
+    def _send(self, request: Request) -> None:
+        self.effect = Send(request)
+
+    def _read(self, result: object, request: Callable[[], Request], parse: Callable[[Response], Any]) -> Any:
+        """Parse an HTTP result, or schedule a retry (returns :data:`RETRYING`), or raise.
+
+        A :class:`Slept` result re-sends the request after a backoff.
+        """
+        if isinstance(result, Slept):
+            self._send(request())
+            return RETRYING
+        self._expect(result, Response, TransportFailure)
+        kind = self.effect.request.kind if isinstance(self.effect, Send) else RequestKind.USER_INFO
+        if isinstance(result, Response):
+            try:
+                return parse(result)
+            except TikTokError as error:
+                failure: TikTokError = error
+                outcome = outcome_of(result, error)
+                status: int | None = result.status
+        else:
+            outcome = Outcome.UNKNOWN if result.sent else Outcome.NOT_SENT
+            failure = _transport_error(kind, result)
+            status = None
+        if outcome is not None:
+            delay = self.config.retry.delay(
+                outcome, kind, attempt=self.attempt, retry_after=getattr(failure, "retry_after", None)
+            )
+            if delay is not None and (self.deadline is None or self.clock() + delay < self.deadline):
+                fields = _error_fields(failure)
+                fields["http_status"] = status
+                self._fire("retry", attempt=self.attempt + 1, **fields)
+                self.attempt += 1
+                self.effect = Sleep(delay)
+                return RETRYING
+        raise failure
+
+    # ------------------------------------------------------------------ snapshots
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-safe picture of the flow, to :meth:`resume` it later (in another process).
+
+        It holds the flow's secrets (CSRF state, PKCE verifier, QR token, ticket): keep it
+        like a password, e.g. in a server-side session, never in a cookie or URL.
+        """
+        if self.effect is None:
+            raise FlowUsageError("start the flow before taking a snapshot")
+        data = {name: self._dump(getattr(self, name)) for name in self.SNAPSHOT_FIELDS}
+        return {
+            "flow": self.KIND,
+            "version": _SNAPSHOT_VERSION,
+            "client_key": self.config.client_key,
+            "flow_id": self.flow_id,
+            "state": self.state,
+            "attempt": self.attempt,
+            "deadline": self.deadline,
+            "data": data,
+        }
+
+    @classmethod
+    def resume(
+        cls: type[F],
+        snapshot: dict[str, Any],
+        config: Config,
+        *,
+        clock: Callable[[], float] = time.time,
+        random: RandomSource = system_random,
+    ) -> F:
+        """Rebuild a flow from :meth:`snapshot`; its pending effect is issued again.
+
+        Example:
+            >>> from pytok_sm.flows import RevokeFlow
+            >>> from pytok_sm.config import Config
+            >>> cfg = Config("aw_key", "s")
+            >>> flow = RevokeFlow(cfg, access_token="act.x")
+            >>> _ = flow.start()
+            >>> RevokeFlow.resume(flow.snapshot(), cfg).state
+            'revoking'
+        """
+        if not isinstance(snapshot, dict) or snapshot.get("flow") != cls.KIND:
+            raise FlowUsageError(f"this is not a snapshot of a {cls.KIND} flow")
+        if snapshot.get("version") != _SNAPSHOT_VERSION:
+            raise FlowUsageError("this snapshot was written by an incompatible pytok_sm version")
+        if snapshot.get("client_key") != config.client_key:
+            raise FlowUsageError("this snapshot belongs to another client_key")
+        state = snapshot.get("state")
+        if state not in cls.RESUMABLE:
+            raise FlowUsageError(
+                f"a {cls.KIND} flow cannot be resumed in state {state!r}; "
+                f"take snapshots in one of: {', '.join(cls.RESUMABLE) or '(none)'}"
+            )
+        flow = cls.__new__(cls)
+        Flow.__init__(flow, config, clock=clock, random=random, flow_id=str(snapshot.get("flow_id") or ""))
+        for name in cls.SNAPSHOT_FIELDS:
+            setattr(flow, name, None)
+        flow._init_data()
+        data = snapshot.get("data") or {}
+        try:
+            for name in cls.SNAPSHOT_FIELDS:
+                setattr(flow, name, flow._load(name, data.get(name)))
+            flow.attempt = int(snapshot.get("attempt") or 1)
+            deadline = snapshot.get("deadline")
+            flow.deadline = None if deadline is None else float(deadline)
+        except (TypeError, ValueError, TikTokError) as exc:
+            raise FlowUsageError(f"the snapshot's data is damaged: {type(exc).__name__}") from None
+        flow.state = state
+        flow._reenter()
+        return flow
+
+    def _init_data(self) -> None:
+        """Set data slots to their empty values (subclasses)."""
+
+    def _reenter(self) -> None:
+        """Re-issue the effect of the current state after :meth:`resume`."""
+        spec = self._specs[self.state]
+        if spec.enter:
+            getattr(self, spec.enter)(None)
+
+    @staticmethod
+    def _dump(value: Any) -> Any:
+        from ..token import Token
+
+        if isinstance(value, Token):
+            return value.to_dict()
+        if isinstance(value, (set, frozenset)):
+            return sorted(value)
+        return value
+
+    def _load(self, name: str, value: Any) -> Any:
+        return value
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.flow_id} state={self.state}>"
+
+
+class _Retrying:
+    def __repr__(self) -> str:
+        return "RETRYING"
+
+
+#: Returned by :meth:`Flow._read` when a retry was scheduled instead of a value.
+RETRYING: Any = _Retrying()
+
+
+def _error_fields(error: TikTokError) -> dict[str, Any]:
+    code = getattr(error, "error", None) or getattr(error, "code", None) or type(error).__name__
+    return {
+        "error": code,
+        "http_status": getattr(error, "http_status", None),
+        "log_id": getattr(error, "log_id", None),
+    }
+
+
+def _transport_error(kind: RequestKind, failure: TransportFailure) -> TransportError:
+    if not failure.sent:
+        return TransportError(f"could not reach TikTok ({failure.reason}); check the network", sent=False)
+    if kind is RequestKind.EXCHANGE_CODE:
+        text = (
+            f"the code exchange got no answer ({failure.reason}); it may or may not have reached TikTok "
+            "and a code is single-use, so it is not retried: log in again"
+        )
+    elif kind is RequestKind.REFRESH:
+        text = (
+            f"the refresh got no answer ({failure.reason}); the stored refresh token is kept, "
+            "try again later"
+        )
+    else:
+        text = f"TikTok did not answer ({failure.reason}); try again later"
+    return TransportError(text, sent=True)

@@ -1,0 +1,217 @@
+"""The browser flow: authorize page in the person's browser, redirect to a loopback server.
+
+https://developers.tiktok.com/doc/login-kit-desktop. PKCE with TikTok's hex challenge,
+a CSRF ``state`` checked in constant time, the code exchanged exactly once.
+
+Example (stepping by hand, as a web app would across two requests):
+    >>> from pytok_sm.config import Config
+    >>> from pytok_sm.flows.effects import Listening, BrowserOpened
+    >>> flow = BrowserFlow(Config("aw_key", "s"))
+    >>> flow.start()
+    Listen(port=3456)
+    >>> flow.send(Listening("http://127.0.0.1:3456/callback/"))
+    OpenBrowser()
+    >>> flow.authorization_url.startswith("https://www.tiktok.com/v2/auth/authorize/?client_key=aw_key")
+    True
+    >>> type(flow.send(BrowserOpened(True))).__name__, flow.state
+    ('AwaitCallback', 'awaiting_callback')
+"""
+
+from __future__ import annotations
+
+import enum
+import hmac
+from collections.abc import Callable
+from typing import Any
+
+from .. import logs, pkce, tiktok
+from ..config import Config
+from ..errors import AuthorizationDenied, CallbackPortBusy, FlowTimeout
+from ..tiktok import Callback
+from ..token import Token
+from .base import RETRYING, Flow, StateSpec, t
+from .effects import (
+    AwaitCallback,
+    BrowserOpened,
+    Finished,
+    Listen,
+    Listening,
+    OpenBrowser,
+    PortBusy,
+    TimedOut,
+)
+
+__all__ = ["BrowserFlow", "Verdict"]
+
+_STATE_ALPHABET = frozenset(pkce.VERIFIER_ALPHABET)
+
+
+class Verdict(enum.Enum):
+    """What the loopback server should answer to a request on the redirect path."""
+
+    ACCEPT = "accept"  # right state and a code: exchange it
+    DENY = "deny"  # right state and error=...: the person declined
+    REJECT = "reject"  # anything else: 400 page, keep waiting
+
+
+class BrowserFlow(Flow):
+    """Log in through the browser: listen, open the authorize page, take the code, exchange it."""
+
+    KIND = "browser"
+    STATES = (
+        StateSpec("created", doc="nothing done yet"),
+        StateSpec("listening", enter="_enter_listening", handle="_on_listening", doc="binding 127.0.0.1"),
+        StateSpec("opening_browser", enter="_enter_opening", handle="_on_opened", doc="showing the authorize page"),
+        StateSpec("awaiting_callback", enter="_enter_awaiting", handle="_on_callback", doc="waiting for the redirect"),
+        StateSpec("exchanging", enter="_enter_exchanging", handle="_on_token", doc="code -> token"),
+        StateSpec("authorized", enter="_enter_authorized", final=True, doc="token issued"),
+        StateSpec("denied", final=True, doc="the person declined"),
+        StateSpec("timed_out", final=True, doc="nobody came back in time"),
+        StateSpec("cancelled", final=True, doc="the caller cancelled"),
+        StateSpec("failed", final=True, doc="an error, kept in flow.error"),
+    )
+    _LIVE = ("created", "listening", "opening_browser", "awaiting_callback", "exchanging")
+    TRANSITIONS = (
+        t("start", "created", "listening"),
+        t("listened", "listening", "opening_browser"),
+        t("browser_opened", "opening_browser", "awaiting_callback"),
+        t("reject_callback", "awaiting_callback", "awaiting_callback"),
+        t("code_received", "awaiting_callback", "exchanging"),
+        t("deny", "awaiting_callback", "denied"),
+        t("time_out", ("awaiting_callback", "exchanging"), "timed_out"),
+        t("retry", "exchanging", "exchanging"),
+        t("token_issued", "exchanging", "authorized"),
+        t("fail", _LIVE[1:], "failed"),
+        t("cancel", _LIVE, "cancelled"),
+    )
+    RESUMABLE = ("listening", "opening_browser", "awaiting_callback")
+    SNAPSHOT_FIELDS = ("csrf_state", "verifier", "redirect_uri", "code", "granted_scopes", "timeout")
+
+    __slots__ = ("csrf_state", "verifier", "redirect_uri", "code", "granted_scopes", "timeout", "token")
+
+    def __init__(self, config: Config, *, timeout: float = 300.0, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        self._init_data()
+        self.timeout = float(timeout)
+        self.csrf_state = pkce.new_state(config.csrf_state_length, source=self.random)
+        self.verifier = pkce.new_verifier(config.code_verifier_length, source=self.random)
+        logs.register_secret(self.csrf_state)
+        logs.register_secret(self.verifier)
+
+    def _init_data(self) -> None:
+        self.redirect_uri: str | None = None
+        self.code: str | None = None
+        self.granted_scopes: str | None = None
+        self.token: Token | None = None
+
+    @property
+    def authorization_url(self) -> str:
+        """TikTok's authorize page for this flow (known once the redirect URI is)."""
+        redirect = self.redirect_uri or self.config.redirect_for_port(self.config.port)
+        return tiktok.authorize_url(
+            self.config, state=self.csrf_state, code_challenge=pkce.hex_challenge(self.verifier), redirect_uri=redirect
+        )
+
+    # ------------------------------------------------------------------ steps
+    def _begin(self) -> None:
+        self._fire("start")
+
+    def _enter_listening(self, event: object) -> None:
+        self.effect = Listen(0 if self.config.wildcard_port else self.config.port)
+
+    def _on_listening(self, result: object) -> None:
+        self._expect(result, Listening, PortBusy)
+        if isinstance(result, PortBusy):
+            raise CallbackPortBusy(result.port)
+        assert isinstance(result, Listening)
+        self.redirect_uri = result.redirect_uri
+        self._fire("listened")
+
+    def _enter_opening(self, event: object) -> None:
+        self.effect = OpenBrowser(self.authorization_url)
+
+    def _on_opened(self, result: object) -> None:
+        self._expect(result, BrowserOpened)
+        assert isinstance(result, BrowserOpened)
+        self.deadline = self.clock() + self.timeout
+        self._fire("browser_opened", opened=result.opened)
+
+    def _enter_awaiting(self, event: object) -> None:
+        assert self.deadline is not None
+        self.effect = AwaitCallback(self.deadline)
+
+    def judge(self, callback: Callback) -> tuple[Verdict, str]:
+        """Decide about a redirect without changing the flow: the verdict and its reason.
+
+        The state is compared in constant time after a charset check; a request without
+        the right state never ends or advances the flow (a drive-by page cannot cancel a login).
+        """
+        if callback.problem:
+            return Verdict.REJECT, callback.problem
+        given = callback.state
+        if not given:
+            return Verdict.REJECT, "state missing"
+        if len(given) > 512 or not set(given) <= _STATE_ALPHABET:
+            return Verdict.REJECT, "state mismatch"
+        if not hmac.compare_digest(given.encode("ascii"), self.csrf_state.encode("ascii")):
+            return Verdict.REJECT, "state mismatch"
+        if self.state != "awaiting_callback":
+            return Verdict.REJECT, "state already used"
+        if callback.error:
+            return Verdict.DENY, callback.error
+        if not callback.code:
+            return Verdict.REJECT, "code missing"
+        return Verdict.ACCEPT, "callback accepted"
+
+    def _on_callback(self, result: object) -> None:
+        self._expect(result, Callback, TimedOut)
+        if isinstance(result, TimedOut) or (self.deadline is not None and self.clock() >= self.deadline):
+            self._end_with(
+                "time_out",
+                FlowTimeout(f"nobody completed the login in the browser within {self.timeout:g} s; try again"),
+            )
+            return
+        assert isinstance(result, Callback)
+        verdict, reason = self.judge(result)
+        if verdict is Verdict.REJECT:
+            self._fire("reject_callback", error=reason)
+        elif verdict is Verdict.DENY:
+            self._end_with("deny", AuthorizationDenied(result.error or "access_denied", result.error_description or ""))
+        else:
+            self.code = result.code
+            self.granted_scopes = result.scopes
+            logs.register_secret(self.code)
+            self._fire("code_received")
+
+    def _exchange(self) -> tiktok.Request:
+        assert self.code is not None
+        return tiktok.exchange_request(
+            self.config, code=self.code, redirect_uri=self.redirect_uri, code_verifier=self.verifier
+        )
+
+    def _enter_exchanging(self, event: object) -> None:
+        self._send(self._exchange())
+
+    def _on_token(self, result: object) -> None:
+        token = self._read(result, self._exchange, self._parse_token)
+        if token is RETRYING:
+            return
+        self.token = token
+        self._fire("token_issued")
+
+    def _parse_token(self, response: tiktok.Response) -> Token:
+        token = tiktok.parse_token(response, tiktok.RequestKind.EXCHANGE_CODE, now=self.clock())
+        if not token.scopes and self.granted_scopes:
+            token = Token.from_dict({**token.to_dict(), "scope": self.granted_scopes})
+        return token
+
+    def _enter_authorized(self, event: object) -> None:
+        self.effect = Finished(self.token)
+
+
+
+def open_browser_default() -> Callable[[str], bool]:
+    """Python's :mod:`webbrowser` (honours the ``BROWSER`` environment variable)."""
+    import webbrowser
+
+    return webbrowser.open

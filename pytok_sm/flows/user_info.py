@@ -1,0 +1,85 @@
+"""The user-info call as a small flow: GET /v2/user/info/ with retries on 429 and 5xx.
+
+https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info. The kit wraps it with "one
+refresh and one retry" on ``access_token_invalid``; ``scope_not_authorized`` never refreshes.
+
+Example:
+    >>> from pytok_sm.config import Config
+    >>> from pytok_sm.tiktok import Response
+    >>> flow = UserInfoFlow(Config("aw_key", "s"), access_token="act.x", fields=["display_name"])
+    >>> _ = flow.start()
+    >>> flow.send(Response(200, {}, b'{"data": {"user": {"display_name": "Ann"}}, "error": {"code": "ok"}}')).result
+    {'display_name': 'Ann'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .. import logs, tiktok
+from ..config import Config
+from ..errors import NotLoggedIn
+from .base import RETRYING, Flow, StateSpec, t
+from .effects import Finished
+
+__all__ = ["UserInfoFlow"]
+
+
+class UserInfoFlow(Flow):
+    """Read the profile fields of the person the access token belongs to."""
+
+    KIND = "user_info"
+    STATES = (
+        StateSpec("created", doc="nothing sent yet"),
+        StateSpec("fetching", enter="_enter_fetching", handle="_on_answer", doc="GET /v2/user/info/"),
+        StateSpec("fetched", enter="_enter_fetched", final=True, doc="the profile is here"),
+        StateSpec("cancelled", final=True, doc="the caller cancelled"),
+        StateSpec("failed", final=True, doc="an error, kept in flow.error"),
+    )
+    TRANSITIONS = (
+        t("start", "created", "fetching"),
+        t("retry", "fetching", "fetching"),
+        t("user_received", "fetching", "fetched"),
+        t("fail", "fetching", "failed"),
+        t("cancel", ("created", "fetching"), "cancelled"),
+    )
+
+    __slots__ = ("access_token", "fields", "user")
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        access_token: str | None,
+        fields: Iterable[str] = tiktok.DEFAULT_USER_FIELDS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(config, **kwargs)
+        self.access_token = access_token
+        self.fields = tuple(fields)
+        self.user: dict[str, Any] | None = None
+        logs.register_secret(access_token)
+
+    def _begin(self) -> None:
+        if not self.access_token:
+            raise NotLoggedIn("access token")
+        self.deadline = self.clock() + self.config.call_deadline * self.config.retry.max_attempts
+        self._fire("start")
+
+    def _request(self) -> tiktok.Request:
+        assert self.access_token is not None
+        return tiktok.user_info_request(self.config, self.access_token, self.fields)
+
+    def _enter_fetching(self, event: object) -> None:
+        self._send(self._request())
+
+    def _on_answer(self, result: object) -> None:
+        user = self._read(result, self._request, tiktok.parse_user_info)
+        if user is RETRYING:
+            return
+        self.user = user
+        self._fire("user_received")
+
+    def _enter_fetched(self, event: object) -> None:
+        self.effect = Finished(self.user)

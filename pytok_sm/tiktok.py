@@ -1,0 +1,515 @@
+"""The one place that speaks TikTok: builds every request and reads every answer.
+
+Requests are plain :class:`Request` values (no I/O here); drivers send them and hand back a
+:class:`Response`. Parsers turn a response into a value or raise a typed error from
+:mod:`pytok_sm.errors`. **The body decides, not the status**: TikTok answers some OAuth
+errors with HTTP 200 (shared/TIKTOK-API.md section 2).
+
+Docs: https://developers.tiktok.com/doc/oauth-user-access-token-management,
+https://developers.tiktok.com/doc/login-kit-qr-code-authorization,
+https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info,
+https://developers.tiktok.com/doc/oauth-error-handling.
+
+Example:
+    >>> from pytok_sm.config import Config
+    >>> cfg = Config("aw_key", "s3cret")
+    >>> req = refresh_request(cfg, "rft.old")
+    >>> req.method, req.url, sorted(req.form)
+    ('POST', 'https://open.tiktokapis.com/v2/oauth/token/', ['client_key', 'client_secret', 'grant_type', 'refresh_token'])
+    >>> req
+    Request(POST https://open.tiktokapis.com/v2/oauth/token/, form fields: client_key, client_secret, grant_type, refresh_token)
+    >>> parse_oauth(Response(200, {}, b'{"error": "invalid_grant", "error_description": "x", "log_id": "L1"}'),
+    ...             RequestKind.REFRESH)
+    Traceback (most recent call last):
+    ...
+    pytok_sm.errors.ReauthorizationRequired: invalid_grant: the refresh token is no longer valid; log in again (log_id L1)
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import contract
+from .config import Config
+from .errors import (
+    AccessTokenInvalid,
+    ApiError,
+    ConfigurationError,
+    OAuthError,
+    ProtocolError,
+    RateLimited,
+    ReauthorizationRequired,
+    ScopeError,
+    TikTokError,
+)
+from .retry import Outcome, RequestKind, parse_retry_after
+from .token import Token
+
+__all__ = [
+    "Callback",
+    "QrCode",
+    "QrStatus",
+    "Request",
+    "RequestKind",
+    "Response",
+    "authorize_url",
+    "check_qrcode_request",
+    "client_credentials_request",
+    "exchange_request",
+    "fill_client_ticket",
+    "get_qrcode_request",
+    "outcome_of",
+    "parse_callback_query",
+    "parse_check_qrcode",
+    "parse_get_qrcode",
+    "parse_json",
+    "parse_oauth",
+    "parse_revoke",
+    "parse_token",
+    "parse_user_info",
+    "refresh_request",
+    "revoke_request",
+    "user_info_request",
+]
+
+#: Answers larger than this are refused (a token answer is well under 2 KiB).
+MAX_BODY_BYTES = 1 << 20
+_MAX_DEPTH = 32
+DEFAULT_USER_FIELDS = ("open_id", "union_id", "avatar_url", "display_name")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request to send. ``form`` is the url-encoded body; its values are secret.
+
+    ``repr`` names the form fields, never their values.
+    """
+
+    method: str
+    url: str
+    kind: RequestKind
+    headers: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(self.form)
+        return f"Request({self.method} {self.url}" + (f", form fields: {fields})" if fields else ")")
+
+    def encoded_form(self) -> bytes:
+        """The form body exactly as sent (``application/x-www-form-urlencoded``)."""
+        return urllib.parse.urlencode(list(self.form.items())).encode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """An HTTP answer as received. Header names are compared case-insensitively."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = field(repr=False, default=b"")
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def _form_headers(config: Config) -> dict[str, str]:
+    return {"Content-Type": contract.FORM_CONTENT_TYPE, **dict(config.request_header), "Accept": "application/json"}
+
+
+def authorize_url(config: Config, *, state: str, code_challenge: str, redirect_uri: str) -> str:
+    """The URL of TikTok's authorize page for a browser login (PKCE with the hex challenge).
+
+    Example:
+        >>> cfg = Config("aw_key", "s")
+        >>> authorize_url(cfg, state="st", code_challenge="ab", redirect_uri=cfg.redirect_uri)
+        'https://www.tiktok.com/v2/auth/authorize/?client_key=aw_key&scope=user.info.basic&redirect_uri=http%3A%2F%2F127.0.0.1%3A3456%2Fcallback%2F&state=st&response_type=code&code_challenge=ab&code_challenge_method=S256'
+    """
+    query = urllib.parse.urlencode(
+        [
+            ("client_key", config.client_key),
+            ("scope", ",".join(config.scopes)),
+            ("redirect_uri", redirect_uri),
+            ("state", state),
+            ("response_type", "code"),
+            ("code_challenge", code_challenge),
+            ("code_challenge_method", contract.CODE_CHALLENGE_METHOD),
+        ]
+    )
+    sep = "&" if urllib.parse.urlsplit(config.authorization_url).query else "?"
+    return f"{config.authorization_url}{sep}{query}"
+
+
+def exchange_request(config: Config, *, code: str, redirect_uri: str | None, code_verifier: str | None) -> Request:
+    """Exchange an authorization code for tokens (``grant_type=authorization_code``)."""
+    form = {
+        "client_key": config.client_key,
+        "client_secret": config.client_secret,
+        "code": code,
+        "grant_type": contract.GRANT_AUTHORIZATION_CODE,
+    }
+    if redirect_uri:
+        form["redirect_uri"] = redirect_uri
+    if code_verifier:
+        form["code_verifier"] = code_verifier
+    return Request("POST", config.endpoint(contract.TOKEN_PATH), RequestKind.EXCHANGE_CODE, _form_headers(config), form)
+
+
+def refresh_request(config: Config, refresh_token: str) -> Request:
+    """Refresh an access token (``grant_type=refresh_token``)."""
+    form = {
+        "client_key": config.client_key,
+        "client_secret": config.client_secret,
+        "grant_type": contract.GRANT_REFRESH_TOKEN,
+        "refresh_token": refresh_token,
+    }
+    return Request("POST", config.endpoint(contract.TOKEN_PATH), RequestKind.REFRESH, _form_headers(config), form)
+
+
+def client_credentials_request(config: Config) -> Request:
+    """An app-level ``clt.`` token (``grant_type=client_credentials``)."""
+    form = {
+        "client_key": config.client_key,
+        "client_secret": config.client_secret,
+        "grant_type": contract.GRANT_CLIENT_CREDENTIALS,
+    }
+    return Request(
+        "POST", config.endpoint(contract.TOKEN_PATH), RequestKind.CLIENT_CREDENTIALS, _form_headers(config), form
+    )
+
+
+def revoke_request(config: Config, access_token: str) -> Request:
+    """Revoke an access token (and with it the person's authorization of the app)."""
+    form = {"client_key": config.client_key, "client_secret": config.client_secret, "token": access_token}
+    return Request("POST", config.endpoint(contract.REVOKE_PATH), RequestKind.REVOKE, _form_headers(config), form)
+
+
+def get_qrcode_request(config: Config, *, state: str | None = None) -> Request:
+    """Ask for a QR code login session (no secret, no redirect, no PKCE)."""
+    form = {"client_key": config.client_key, "scope": ",".join(config.scopes)}
+    if state:
+        form["state"] = state
+    return Request("POST", config.endpoint(contract.GET_QRCODE_PATH), RequestKind.GET_QRCODE, _form_headers(config), form)
+
+
+def check_qrcode_request(config: Config, qr_token: str) -> Request:
+    """Poll the status of a QR code login session."""
+    form = {"client_key": config.client_key, "client_secret": config.client_secret, "token": qr_token}
+    return Request(
+        "POST", config.endpoint(contract.CHECK_QRCODE_PATH), RequestKind.CHECK_QRCODE, _form_headers(config), form
+    )
+
+
+def user_info_request(config: Config, access_token: str, fields: Iterable[str] = DEFAULT_USER_FIELDS) -> Request:
+    """Read the person's profile from the Display API (``GET /v2/user/info/``)."""
+    names = list(dict.fromkeys(fields))
+    if not names or not all(isinstance(n, str) and n.replace("_", "").isalnum() for n in names):
+        raise ConfigurationError("fields", "must be a non-empty list of field names such as 'display_name'")
+    headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+    return Request(
+        "GET", config.endpoint(contract.USER_INFO_PATH), RequestKind.USER_INFO, headers, params={"fields": ",".join(names)}
+    )
+
+
+def fill_client_ticket(scan_qrcode_url: str, client_ticket: str) -> str:
+    """Put our ``client_ticket`` in place of the value of the ``client_ticket`` parameter only.
+
+    Everything else of TikTok's URL stays byte for byte; a URL without the parameter gets it
+    appended.
+
+    Example:
+        >>> fill_client_ticket("aweme://authorize?a=tobefilled&client_ticket=tobefilled&b=1", "T1")
+        'aweme://authorize?a=tobefilled&client_ticket=T1&b=1'
+    """
+    base, hash_mark, fragment = scan_qrcode_url.partition("#")
+    path, qmark, query = base.partition("?")
+    encoded = urllib.parse.quote(client_ticket, safe="")
+    parts = query.split("&") if query else []
+    found = False
+    for i, part in enumerate(parts):
+        name = urllib.parse.unquote_plus(part.partition("=")[0])
+        if name == "client_ticket":
+            parts[i] = f"{part.partition('=')[0]}={encoded}"
+            found = True
+    if not found:
+        parts.append(f"client_ticket={encoded}")
+    return f"{path}?{'&'.join(parts)}{hash_mark}{fragment}"
+
+
+# --------------------------------------------------------------------------- reading answers
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > limit:
+            return level
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def parse_json(response: Response, *, allow_empty: bool = False) -> dict[str, Any]:
+    """The body as a JSON object, or :class:`ProtocolError` (the raw body never in the message)."""
+    status = response.status
+    body = response.body
+    if len(body) > MAX_BODY_BYTES:
+        raise ProtocolError("TikTok's answer is too large to be an API answer", http_status=status)
+    if not body.strip():
+        if allow_empty:
+            return {}
+        raise ProtocolError("TikTok's answer is empty", http_status=status)
+    try:
+        text = body.decode("utf-8")
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ProtocolError("TikTok's answer is nested too deeply", http_status=status) from None
+    except (UnicodeDecodeError, ValueError):
+        kind = response.header("content-type") or "unknown content type"
+        what = "an HTML page" if "html" in kind.lower() or body.lstrip()[:1] == b"<" else "not valid JSON"
+        raise ProtocolError(f"TikTok's answer is {what}", http_status=status) from None
+    if not isinstance(value, dict):
+        raise ProtocolError(f"TikTok's answer is a JSON {type(value).__name__}, not an object", http_status=status)
+    if _depth(value, _MAX_DEPTH) > _MAX_DEPTH:
+        raise ProtocolError("TikTok's answer is nested too deeply", http_status=status)
+    return value
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _retry_after(response: Response) -> float | None:
+    import time
+
+    return parse_retry_after(response.header("retry-after"), now=time.time())
+
+
+def _oauth_error(body: Mapping[str, Any], response: Response, kind: RequestKind) -> TikTokError:
+    error = _text(body.get("error")) or "server_error"
+    description = _text(body.get("error_description"))
+    log_id = _text(body.get("log_id")) or None
+    if error == contract.API_RATE_LIMIT_EXCEEDED or response.status == 429:
+        return RateLimited(retry_after=_retry_after(response), log_id=log_id, http_status=response.status)
+    if error == "invalid_grant" and kind is RequestKind.REFRESH:
+        return ReauthorizationRequired(error, description, log_id=log_id, http_status=response.status)
+    return OAuthError(error, description, log_id=log_id, http_status=response.status)
+
+
+def _api_error(error: Mapping[str, Any], response: Response) -> TikTokError:
+    code = _text(error.get("code")) or "unknown_error"
+    message = _text(error.get("message"))
+    log_id = _text(error.get("log_id")) or None
+    if code == contract.API_RATE_LIMIT_EXCEEDED or response.status == 429:
+        return RateLimited(retry_after=_retry_after(response), log_id=log_id, http_status=response.status, code=code)
+    cls: type[ApiError] = ApiError
+    if code == contract.API_ACCESS_TOKEN_INVALID:
+        cls = AccessTokenInvalid
+    elif code in (contract.API_SCOPE_NOT_AUTHORIZED, contract.API_SCOPE_PERMISSION_MISSED):
+        cls = ScopeError
+    return cls(code, message, log_id=log_id, http_status=response.status)
+
+
+def parse_oauth(response: Response, kind: RequestKind, *, allow_empty: bool = False) -> dict[str, Any]:
+    """A flat OAuth answer as a dict, or the typed error it carries.
+
+    A top-level ``error`` means failure whatever the HTTP status; a 429 or 5xx without a
+    readable body is a :class:`RateLimited` or transient :class:`ProtocolError`.
+    """
+    if response.status == 429 and not response.body.strip():
+        raise RateLimited(retry_after=_retry_after(response), http_status=429)
+    body = parse_json(response, allow_empty=allow_empty)
+    error = body.get("error")
+    if isinstance(error, Mapping):  # an envelope where a flat answer was expected
+        code = error.get("code")
+        if code not in (None, "", contract.API_OK):
+            raise _api_error(error, response)
+    elif error not in (None, ""):
+        raise _oauth_error(body, response, kind)
+    if response.status == 429:
+        raise RateLimited(retry_after=_retry_after(response), http_status=429)
+    if response.status >= 300:
+        raise ProtocolError("TikTok answered with an unexpected HTTP status", http_status=response.status)
+    return body
+
+
+def parse_token(response: Response, kind: RequestKind, *, now: float, previous: Token | None = None) -> Token:
+    """A token endpoint answer as a :class:`Token` (``previous`` fills what a refresh omits)."""
+    body = parse_oauth(response, kind)
+    if previous is not None and previous.open_id and body.get("open_id") not in (None, "", previous.open_id):
+        raise ProtocolError("the refreshed token belongs to another open_id")
+    return Token.from_response(body, now=now, previous=previous)
+
+
+def parse_revoke(response: Response) -> None:
+    """A revoke answer: empty or ``{}`` (or any object without an error) is success."""
+    parse_oauth(response, RequestKind.REVOKE, allow_empty=True)
+
+
+@dataclass(frozen=True, slots=True)
+class QrCode:
+    """The answer of get_qrcode: the URL to show (still with ``tobefilled``) and the poll token."""
+
+    scan_qrcode_url: str
+    token: str = field(repr=False)
+
+
+def parse_get_qrcode(response: Response) -> QrCode:
+    body = parse_oauth(response, RequestKind.GET_QRCODE)
+    url, token = body.get("scan_qrcode_url"), body.get("token")
+    if not isinstance(url, str) or not url or not isinstance(token, str) or not token:
+        raise ProtocolError("the get_qrcode answer lacks scan_qrcode_url or token")
+    return QrCode(url, token)
+
+
+@dataclass(frozen=True, slots=True)
+class QrStatus:
+    """One answer of check_qrcode. ``code`` and ``state`` come from ``redirect_uri`` or bare fields."""
+
+    status: str
+    client_ticket: str = field(default="", repr=False)
+    code: str | None = field(default=None, repr=False)
+    state: str | None = field(default=None, repr=False)
+    scopes: str | None = None
+
+
+def parse_check_qrcode(response: Response) -> QrStatus:
+    """A check_qrcode answer; the code may sit in ``redirect_uri``'s query or in a bare field."""
+    body = parse_oauth(response, RequestKind.CHECK_QRCODE)
+    status = body.get("status")
+    if not isinstance(status, str) or status not in contract.QR_STATUSES:
+        raise ProtocolError("the check_qrcode answer has no known status")
+    ticket = body.get("client_ticket")
+    if ticket is not None and not isinstance(ticket, str):
+        raise ProtocolError("the check_qrcode answer's client_ticket is not a string")
+    code = body.get("code") if isinstance(body.get("code"), str) else None
+    state = body.get("state") if isinstance(body.get("state"), str) else None
+    scopes = body.get("scopes") if isinstance(body.get("scopes"), str) else None
+    redirect = body.get("redirect_uri")
+    if isinstance(redirect, str) and "?" in redirect:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(redirect).query, keep_blank_values=True)
+        code = code or (query.get("code") or [None])[0]
+        state = state or (query.get("state") or [None])[0]
+        scopes = scopes or (query.get("scopes") or [None])[0]
+    return QrStatus(status, ticket or "", code or None, state or None, scopes)
+
+
+def parse_user_info(response: Response) -> dict[str, Any]:
+    """The ``user`` object of a Display API envelope, or the typed error of its ``error.code``."""
+    if response.status == 429 and not response.body.strip():
+        raise RateLimited(retry_after=_retry_after(response), http_status=429)
+    body = parse_json(response)
+    error = body.get("error")
+    if not isinstance(error, Mapping):
+        if isinstance(error, str) and error:  # a flat OAuth error where an envelope was expected
+            raise _oauth_error(body, response, RequestKind.USER_INFO)
+        raise ProtocolError("the user info answer has no error object", http_status=response.status)
+    if error.get("code") != contract.API_OK:
+        raise _api_error(error, response)
+    data = body.get("data")
+    user = data.get("user") if isinstance(data, Mapping) else None
+    if not isinstance(user, dict):
+        raise ProtocolError("the user info answer has no data.user object", http_status=response.status)
+    return user
+
+
+def outcome_of(response: Response | None, error: BaseException | None) -> Outcome | None:
+    """How an attempt ended for the retry policy; None when it is final (success or terminal).
+
+    Example:
+        >>> outcome_of(Response(503, {}, b"<html>"), None)
+        <Outcome.UNAVAILABLE: 'unavailable'>
+        >>> outcome_of(Response(200, {}, b"{}"), OAuthError("temporarily_unavailable"))
+        <Outcome.UNAVAILABLE: 'unavailable'>
+    """
+    if isinstance(error, RateLimited):
+        return Outcome.RATE_LIMITED
+    if isinstance(error, OAuthError):
+        if error.error == "temporarily_unavailable":
+            return Outcome.UNAVAILABLE
+        if error.error == "server_error":
+            return Outcome.SERVER_ERROR
+        return None
+    if isinstance(error, ApiError):
+        return Outcome.SERVER_ERROR if error.code == contract.API_INTERNAL_ERROR else None
+    if response is not None:
+        if response.status == 429:
+            return Outcome.RATE_LIMITED
+        if response.status == 503:
+            return Outcome.UNAVAILABLE
+        if response.status >= 500:
+            return Outcome.SERVER_ERROR
+    return None
+
+
+# --------------------------------------------------------------------------- the loopback callback
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """The query of a request to the redirect URI, checked for shape (not yet for state)."""
+
+    state: str | None = field(repr=False)
+    code: str | None = field(repr=False, default=None)
+    scopes: str | None = None
+    error: str | None = None
+    error_description: str | None = None
+    problem: str | None = None  # why the query itself is unusable (duplicates, control chars)
+
+
+_MAX_QUERY = 8192
+
+
+def parse_callback_query(query: str) -> Callback:
+    """Read the redirect's query strictly: duplicates and control characters are problems.
+
+    ``code`` is percent-decoded (TikTok's codes contain ``*`` and ``!``).
+
+    Example:
+        >>> parse_callback_query("code=ab%2A%21&scopes=user.info.basic&state=xyz").code
+        'ab*!'
+        >>> parse_callback_query("code=a&code=b&state=s").problem
+        'duplicate code parameter'
+    """
+    if len(query) > _MAX_QUERY:
+        return Callback(None, problem="query too long")
+    try:
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=False, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return Callback(None, problem="query is not valid UTF-8")
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if name in values and name in ("state", "code", "error", "scopes"):
+            return Callback(None, problem=f"duplicate {name} parameter")
+        if any(not ch.isprintable() for ch in value):
+            return Callback(None, problem=f"control characters in {name}")
+        values.setdefault(name, value)
+    return Callback(
+        state=values.get("state"),
+        code=values.get("code") or None,
+        scopes=values.get("scopes"),
+        error=values.get("error") or None,
+        error_description=values.get("error_description"),
+    )
+
+
