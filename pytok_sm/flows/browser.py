@@ -78,10 +78,10 @@ class BrowserFlow(Flow):
         t("reject_callback", "awaiting_callback", "awaiting_callback"),
         t("code_received", "awaiting_callback", "exchanging"),
         t("deny", "awaiting_callback", "denied"),
-        t("time_out", ("awaiting_callback", "exchanging"), "timed_out"),
+        t("time_out", "awaiting_callback", "timed_out"),
         t("retry", "exchanging", "exchanging"),
         t("token_issued", "exchanging", "authorized"),
-        t("fail", _LIVE[1:], "failed"),
+        t("fail", ("listening", "exchanging"), "failed"),
         t("cancel", _LIVE, "cancelled"),
     )
     RESUMABLE = ("listening", "opening_browser", "awaiting_callback")

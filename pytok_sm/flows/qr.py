@@ -70,7 +70,7 @@ class QrFlow(Flow):
         t("refuse_ticket", _POLLING, "refused"),
         t("time_out", ("showing_qrcode", *_POLLING), "timed_out"),
         t("token_issued", "exchanging", "authorized"),
-        t("fail", _LIVE[1:], "failed"),
+        t("fail", ("requesting_qrcode", *_POLLING, "exchanging"), "failed"),
         t("cancel", _LIVE, "cancelled"),
     )
     RESUMABLE = ("showing_qrcode", "awaiting_scan", "scanned")
@@ -135,7 +135,8 @@ class QrFlow(Flow):
 
     def _on_shown(self, result: object) -> None:
         self._expect(result, Shown)
-        self._fire("qrcode_shown")
+        if not self._timed_out():
+            self._fire("qrcode_shown")
 
     # ------------------------------------------------------------------ polling
     def _check(self) -> tiktok.Request:

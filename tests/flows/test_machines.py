@@ -1,0 +1,285 @@
+"""Every transition of every flow machine, taken by stepping flows with canned results.
+
+Each scenario feeds a flow a sequence of results (no network) and names the final state it
+must reach. The coverage test proves the scenarios together take every edge of every table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from pytok_sm import errors
+from pytok_sm.config import Config
+from pytok_sm.diagrams import edges
+from pytok_sm.flows import FLOWS, BrowserFlow, Flow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow
+from pytok_sm.flows.effects import (
+    BrowserOpened,
+    Failed,
+    Finished,
+    Listening,
+    PortBusy,
+    Shown,
+    Slept,
+    TimedOut,
+    TransportFailure,
+)
+from pytok_sm.testing import FakeClock, capture_transitions
+from pytok_sm.token import Token
+
+from .canned import answer, callback, html_error, oauth_error, qr_answer, rate_limited, token_answer
+
+CONFIG = Config("aw_key", "aw_secret", port=0, redirect_uri="http://127.0.0.1:*/callback/")
+TICKET = "T" * 64
+REDIRECT = "http://127.0.0.1:4242/callback/"
+
+Step = Any  # a result, "cancel", "advance:N" (move the clock), or a callable(flow) -> result
+
+
+@dataclass
+class Scenario:
+    name: str
+    make: Callable[[FakeClock], Flow]
+    steps: list[Step]
+    final: str
+    error: type[errors.TikTokError] | None = None
+
+
+def browser(clock: FakeClock) -> Flow:
+    return BrowserFlow(CONFIG, timeout=60, clock=clock)
+
+
+def right(**extra: Any) -> Callable[[BrowserFlow], Any]:
+    return lambda flow: callback(flow.csrf_state, **extra)
+
+
+def qr(clock: FakeClock) -> Flow:
+    return QrFlow(CONFIG, timeout=60, clock=clock, random=lambda alphabet, n: "T" * n)
+
+
+def qr_existing(clock: FakeClock) -> Flow:
+    return QrFlow(CONFIG, qr_token="qr-token", client_ticket=TICKET, timeout=60, clock=clock)
+
+
+def refresh(clock: FakeClock) -> Flow:
+    return RefreshFlow(CONFIG, refresh_token="rft.old", clock=clock)
+
+
+def revoke(clock: FakeClock) -> Flow:
+    return RevokeFlow(CONFIG, access_token="act.old", clock=clock)
+
+
+def user_info(clock: FakeClock) -> Flow:
+    return UserInfoFlow(CONFIG, access_token="act.old", fields=["display_name"], clock=clock)
+
+
+QRCODE = answer({"scan_qrcode_url": "aweme://authorize?client_ticket=tobefilled&x=1", "token": "qr-token"})
+CONFIRMED = qr_answer("confirmed", TICKET, redirect_uri="https://app.example/cb?code=qr*code!&state=")
+USER = answer({"data": {"user": {"display_name": "Ann"}}, "error": {"code": "ok", "message": "", "log_id": "L"}})
+BROWSER_READY = [Listening(REDIRECT), BrowserOpened(True)]
+
+SCENARIOS = [
+    # browser
+    Scenario("browser: login", browser, [*BROWSER_READY, right(), token_answer()], "authorized"),
+    Scenario("browser: wrong state, then the real callback", browser,
+             [*BROWSER_READY, callback("not-the-state"), right(), token_answer()], "authorized"),
+    Scenario("browser: denied", browser, [*BROWSER_READY, right(code=None, error="access_denied")], "denied",
+             errors.AuthorizationDenied),
+    Scenario("browser: nobody comes back", browser, [*BROWSER_READY, TimedOut()], "timed_out", errors.FlowTimeout),
+    Scenario("browser: a callback after the deadline", browser,
+             [*BROWSER_READY, "advance:61", right()], "timed_out", errors.FlowTimeout),
+    Scenario("browser: exchange rate limited, then ok", browser,
+             [*BROWSER_READY, right(), rate_limited("1"), Slept(), token_answer()], "authorized"),
+    Scenario("browser: busy port", browser, [PortBusy(3456)], "failed", errors.CallbackPortBusy),
+    Scenario("browser: PKCE refused", browser,
+             [*BROWSER_READY, right(), oauth_error("invalid_request", "Code verifier or code challenge is invalid.")],
+             "failed", errors.OAuthError),
+    Scenario("browser: exchange outcome unknown is not retried", browser,
+             [*BROWSER_READY, right(), TransportFailure(sent=True, reason="read timeout")], "failed",
+             errors.TransportError),
+    Scenario("browser: cancelled before start", browser, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("browser: cancelled while listening", browser, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("browser: cancelled opening the browser", browser, [Listening(REDIRECT), "cancel"], "cancelled",
+             errors.FlowCancelled),
+    Scenario("browser: cancelled while waiting", browser, [*BROWSER_READY, "cancel"], "cancelled",
+             errors.FlowCancelled),
+    Scenario("browser: cancelled while exchanging", browser, [*BROWSER_READY, right(), "cancel"], "cancelled",
+             errors.FlowCancelled),
+    # qr
+    Scenario("qr: new, scanned, confirmed", qr,
+             [QRCODE, Shown(), qr_answer("new"), Slept(), qr_answer("scanned", TICKET), Slept(), CONFIRMED,
+              token_answer()], "authorized"),
+    Scenario("qr: confirmed straight away", qr_existing, [CONFIRMED, token_answer()], "authorized"),
+    Scenario("qr: get_qrcode 503 then ok", qr, [html_error(503), Slept(), QRCODE, Shown(), CONFIRMED, token_answer()],
+             "authorized"),
+    Scenario("qr: polls through 429 while new and while scanned", qr_existing,
+             [rate_limited(None), Slept(), qr_answer("scanned", TICKET), rate_limited("0"), Slept(), CONFIRMED,
+              html_error(503), Slept(), token_answer()], "authorized"),
+    Scenario("qr: expired while new", qr_existing, [qr_answer("expired")], "expired", errors.QrCodeExpired),
+    Scenario("qr: expired after scan", qr_existing, [qr_answer("scanned", TICKET), Slept(), qr_answer("expired")],
+             "expired", errors.QrCodeExpired),
+    Scenario("qr: utilised", qr_existing, [qr_answer("utilised", TICKET)], "utilised", errors.QrCodeUtilised),
+    Scenario("qr: utilised after scan", qr_existing, [qr_answer("scanned", TICKET), Slept(),
+                                                     qr_answer("utilised", TICKET)], "utilised", errors.QrCodeUtilised),
+    Scenario("qr: foreign ticket", qr_existing, [qr_answer("scanned", "F" * 64)], "refused", errors.QrTicketMismatch),
+    Scenario("qr: confirmed without ticket after scan", qr_existing,
+             [qr_answer("scanned", TICKET), Slept(), qr_answer("confirmed", "", code="c")], "refused",
+             errors.QrTicketMismatch),
+    Scenario("qr: nobody scans in time", qr_existing, [qr_answer("new"), "advance:61", Slept()], "timed_out",
+             errors.FlowTimeout),
+    Scenario("qr: scanned but not confirmed in time", qr_existing,
+             [qr_answer("scanned", TICKET), "advance:61", Slept()], "timed_out", errors.FlowTimeout),
+    Scenario("qr: shown too long", qr, [QRCODE, "advance:61", Shown()], "timed_out",
+             errors.FlowTimeout),
+    Scenario("qr: get_qrcode refused", qr, [oauth_error("invalid_client")], "failed", errors.OAuthError),
+    Scenario("qr: poll answer unreadable", qr_existing, [html_error(400)], "failed", errors.ProtocolError),
+    Scenario("qr: poll unreadable after scan", qr_existing, [qr_answer("scanned", TICKET), Slept(), html_error(400)],
+             "failed", errors.ProtocolError),
+    Scenario("qr: exchange refused", qr_existing, [CONFIRMED, oauth_error("invalid_grant")], "failed",
+             errors.OAuthError),
+    Scenario("qr: cancelled before start", qr, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("qr: cancelled requesting", qr, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("qr: cancelled showing", qr, [QRCODE, "cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("qr: cancelled while new", qr_existing, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("qr: cancelled while scanned", qr_existing, [qr_answer("scanned", TICKET), "cancel"], "cancelled",
+             errors.FlowCancelled),
+    Scenario("qr: cancelled exchanging", qr_existing, [CONFIRMED, "cancel"], "cancelled", errors.FlowCancelled),
+    # refresh
+    Scenario("refresh: rotated", refresh, [token_answer(2)], "refreshed"),
+    Scenario("refresh: 429 then ok", refresh, [rate_limited("1"), Slept(), token_answer(2)], "refreshed"),
+    Scenario("refresh: invalid_grant", refresh, [oauth_error("invalid_grant")], "reauth_required",
+             errors.ReauthorizationRequired),
+    Scenario("refresh: 500 is not retried blindly", refresh, [html_error(500)], "failed", errors.ProtocolError),
+    Scenario("refresh: cancelled before start", refresh, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("refresh: cancelled", refresh, ["cancel"], "cancelled", errors.FlowCancelled),
+    # revoke
+    Scenario("revoke: ok", revoke, [answer(b"")], "revoked"),
+    Scenario("revoke: already dead", revoke, [oauth_error("invalid_grant")], "revoked"),
+    Scenario("revoke: reset, retried", revoke, [TransportFailure(sent=True), Slept(), answer({})], "revoked"),
+    Scenario("revoke: bad client", revoke, [oauth_error("invalid_client")], "failed", errors.OAuthError),
+    Scenario("revoke: cancelled before start", revoke, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("revoke: cancelled", revoke, ["cancel"], "cancelled", errors.FlowCancelled),
+    # user info
+    Scenario("user_info: ok", user_info, [USER], "fetched"),
+    Scenario("user_info: 429 then ok", user_info, [rate_limited("0"), Slept(), USER], "fetched"),
+    Scenario("user_info: token invalid", user_info,
+             [answer({"data": {}, "error": {"code": "access_token_invalid", "message": "", "log_id": "L"}}, 401)],
+             "failed", errors.AccessTokenInvalid),
+    Scenario("user_info: cancelled before start", user_info, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("user_info: cancelled", user_info, ["cancel"], "cancelled", errors.FlowCancelled),
+]
+
+# Scenarios named "cancelled before start" cancel before start(); all others start first.
+
+
+def play(scenario: Scenario) -> tuple[Flow, list[dict[str, Any]]]:
+    clock = FakeClock()
+    flow = scenario.make(clock)
+    with capture_transitions() as events:
+        if "before start" in scenario.name:
+            flow.cancel()
+            return flow, events
+        flow.start()
+        for step in scenario.steps:
+            if step == "cancel":
+                flow.cancel()
+            elif isinstance(step, str) and step.startswith("advance:"):
+                clock.advance(float(step.split(":")[1]))
+            else:
+                flow.send(step(flow) if callable(step) else step)
+    return flow, events
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_scenario_reaches_its_final_state(scenario: Scenario) -> None:
+    flow, events = play(scenario)
+    assert flow.state == scenario.final
+    assert flow.finished
+    if scenario.error is None:
+        assert isinstance(flow.effect, Finished)
+        assert flow.error is None
+    else:
+        assert isinstance(flow.effect, Failed)
+        assert isinstance(flow.error, scenario.error)
+        assert flow.error.flow == flow.KIND
+    assert [e["dest"] for e in events][-1] == scenario.final
+
+
+@pytest.mark.parametrize("kind", sorted(FLOWS))
+def test_scenarios_take_every_transition_of_the_table(kind: str) -> None:
+    flow_class = FLOWS[kind]
+    taken: set[tuple[str, str, str]] = set()
+    for scenario in SCENARIOS:
+        flow, events = play(scenario)
+        if type(flow) is flow_class:
+            taken |= {(e["source"], e["dest"], e["trigger"]) for e in events}
+    assert set(edges(flow_class)) - taken == set()
+
+
+def test_every_transition_event_names_flow_trigger_source_and_dest() -> None:
+    _, events = play(SCENARIOS[0])
+    assert [(e["trigger"], e["source"], e["dest"]) for e in events] == [
+        ("start", "created", "listening"),
+        ("listened", "listening", "opening_browser"),
+        ("browser_opened", "opening_browser", "awaiting_callback"),
+        ("code_received", "awaiting_callback", "exchanging"),
+        ("token_issued", "exchanging", "authorized"),
+    ]
+    assert {e["flow"] for e in events} == {"browser"}
+    assert len({e["flow_id"] for e in events}) == 1
+
+
+def test_a_retry_event_carries_the_attempt_status_and_log_id() -> None:
+    _, events = play(next(s for s in SCENARIOS if s.name == "refresh: 429 then ok"))
+    retry = next(e for e in events if e["trigger"] == "retry")
+    assert retry["attempt"] == 2
+    assert retry["http_status"] == 429
+    assert retry["log_id"] == "LOG2"
+    assert retry["error"] == "rate_limit_exceeded"
+
+
+def test_a_failure_event_carries_the_oauth_error_and_log_id() -> None:
+    _, events = play(next(s for s in SCENARIOS if s.name == "browser: PKCE refused"))
+    assert events[-1]["error"] == "invalid_request"
+    assert events[-1]["log_id"] == "LOG1"
+
+
+def test_machines_are_built_once_per_class_not_per_instance() -> None:
+    first, second = BrowserFlow(CONFIG), BrowserFlow(CONFIG)
+    assert first.machine is second.machine is BrowserFlow.machine
+    assert not hasattr(first, "__dict__")
+
+
+def test_the_refresh_keeps_the_old_refresh_token_when_the_answer_has_none() -> None:
+    previous = Token("act.old", 0.0, "open-1", "rft.keep", 99.0)
+    flow = RefreshFlow(CONFIG, previous=previous, clock=FakeClock())
+    flow.start()
+    done = flow.send(token_answer(2, refresh_token=None, refresh_expires_in=None))
+    assert isinstance(done, Finished)
+    assert done.result.refresh_token == "rft.keep"
+    assert done.result.access_token == "act.access2"
+
+
+def test_the_qr_code_url_carries_our_ticket_in_place_of_tobefilled() -> None:
+    flow = qr(FakeClock())
+    flow.start()
+    flow.send(QRCODE)
+    assert flow.qr_url == f"aweme://authorize?client_ticket={TICKET}&x=1"
+
+
+def test_qr_code_taken_from_bare_fields_when_there_is_no_redirect_uri() -> None:
+    flow = qr_existing(FakeClock())
+    flow.start()
+    effect = flow.send(qr_answer("confirmed", TICKET, code="bare*code", state=None))
+    assert flow.state == "exchanging"
+    assert effect.request.form["code"] == "bare*code"
+    assert "code_verifier" not in effect.request.form
+
+
+def test_qr_polling_sleeps_the_configured_interval() -> None:
+    flow = QrFlow(CONFIG.replace(qr_poll_interval=2.5), qr_token="q", client_ticket=TICKET, clock=FakeClock())
+    flow.start()
+    assert flow.send(qr_answer("new")).seconds == 2.5
