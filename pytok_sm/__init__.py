@@ -72,3 +72,12 @@ __all__ = [
     "TransportError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import the heavier submodules (qr, sandbox, testing, cli, diagrams) on first use."""
+    if name in ("qr", "sandbox", "testing", "cli", "diagrams", "flows", "drivers", "tiktok", "logs"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,10 @@ from pathlib import Path
 from .flows import FLOWS
 from .flows.base import Flow
 
-__all__ = ["check", "document", "mermaid", "write"]
+__all__ = ["check", "document", "mermaid", "readme_section", "write"]
+
+README_START = "<!-- diagrams:start -->"
+README_END = "<!-- diagrams:end -->"
 
 
 def edges(flow: type[Flow]) -> list[tuple[str, str, str]]:
@@ -55,22 +58,46 @@ def document(flow: type[Flow]) -> str:
     )
 
 
-def write(directory: Path) -> list[Path]:
-    """Write every flow's diagram into ``directory``; returns the files written."""
+def readme_section() -> str:
+    """The README's embedded copy of every diagram (between the diagrams markers)."""
+    parts = [
+        f"### `{kind}`\n\n```mermaid\n{mermaid(flow)}```\n" for kind, flow in FLOWS.items()
+    ]
+    return f"{README_START}\n" + "\n".join(parts) + f"{README_END}"
+
+
+def _with_readme_section(text: str) -> str | None:
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return None
+    return text[:start] + readme_section() + text[end + len(README_END):]
+
+
+def write(directory: Path, readme: Path | None = None) -> list[Path]:
+    """Write every flow's diagram into ``directory`` (and into ``readme``'s marked section)."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for kind, flow in FLOWS.items():
         path = directory / f"{kind}.md"
         path.write_text(document(flow), encoding="utf-8")
         written.append(path)
+    if readme is not None and readme.is_file():
+        updated = _with_readme_section(readme.read_text(encoding="utf-8"))
+        if updated is not None:
+            readme.write_text(updated, encoding="utf-8")
+            written.append(readme)
     return written
 
 
-def check(directory: Path) -> list[str]:
-    """The names of diagram files that are missing or differ from the code (empty: all good)."""
+def check(directory: Path, readme: Path | None = None) -> list[str]:
+    """The names of files that are missing or differ from the code (empty: all good)."""
     stale = []
     for kind, flow in FLOWS.items():
         path = directory / f"{kind}.md"
         if not path.is_file() or path.read_text(encoding="utf-8") != document(flow):
             stale.append(path.name)
+    if readme is not None and readme.is_file():
+        text = readme.read_text(encoding="utf-8")
+        if _with_readme_section(text) not in (None, text):
+            stale.append(readme.name)
     return stale
