@@ -116,10 +116,14 @@ class LoopbackServer:
         self._stop = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._on_result: Callable[[Callback], None] | None = None
+        self._drain_until = 0.0
 
     def start(self) -> int:
         """Bind and serve; returns the port. A busy port raises :class:`CallbackPortBusy`."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # Closed callback connections linger in TIME_WAIT on this port; on Linux SO_REUSEADDR
+        # lets the next login bind it again, but still refuses while anything *listens* on it.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.requested_port))
             sock.listen(128)
@@ -141,15 +145,20 @@ class LoopbackServer:
         """Also call ``callback`` (from the server thread) for each accepted or denied callback."""
         self._on_result = callback
 
-    def close(self) -> None:
-        """Stop serving and release the port (idempotent)."""
+    def close(self, *, drain: float = 2.0) -> None:
+        """Stop serving and release the port (idempotent).
+
+        Pages already being written (the success page) are finished first, for at most
+        ``drain`` seconds; idle and half-read connections are dropped at once.
+        """
+        self._drain_until = time.monotonic() + drain
         self._stop.set()
         try:
             self._wake_w.send(b"x")
         except OSError:
             pass
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(5)
+            self._thread.join(drain + 3)
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -170,12 +179,25 @@ class LoopbackServer:
         sel.register(self._sock, selectors.EVENT_READ, None)
         sel.register(self._wake_r, selectors.EVENT_READ, "wake")
         conns: dict[int, _Conn] = {}
+        listening = True
         try:
-            while not self._stop.is_set():
+            while True:
+                if self._stop.is_set():
+                    if listening:  # stop accepting; drop everything not being answered
+                        sel.unregister(self._sock)
+                        listening = False
+                        for conn in [c for c in conns.values() if not c.out]:
+                            self._drop(sel, conns, conn)
+                    if not conns or time.monotonic() >= self._drain_until:
+                        break
                 now = time.monotonic()
                 timeout = min((c.deadline for c in conns.values()), default=now + 1.0) - now
-                for key, mask in sel.select(max(0.0, min(timeout, 1.0))):
+                for key, mask in sel.select(max(0.0, min(timeout, 0.2 if self._stop.is_set() else 1.0))):
                     if key.data == "wake":
+                        try:
+                            self._wake_r.recv(64)
+                        except OSError:
+                            pass
                         continue
                     if key.data is None:
                         self._accept(sel, conns)
@@ -183,8 +205,7 @@ class LoopbackServer:
                         self._io(sel, conns, key.data, mask)
                 now = time.monotonic()
                 for conn in [c for c in conns.values() if c.deadline <= now]:
-                    if not conn.out:
-                        self._drop(sel, conns, conn)
+                    self._drop(sel, conns, conn)
         finally:
             for conn in list(conns.values()):
                 self._drop(sel, conns, conn)

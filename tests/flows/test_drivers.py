@@ -27,9 +27,12 @@ def config(**kw: object) -> pytok_sm.Config:
 
 
 def port_is_free(port: int) -> bool:
+    """Nothing listens on the port: a new server (with SO_REUSEADDR, as ours) can bind it."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
+            s.listen(1)
         except OSError:
             return False
         return True
