@@ -104,6 +104,11 @@ def _check_url(name: str, value: object, *, loopback_http: bool = True) -> urlli
     return parts
 
 
+def _default_redirect(port: int) -> str:
+    """The redirect URI used when none is given: loopback, with a wildcard for ``port=0``."""
+    return f"http://127.0.0.1:{_WILDCARD if port == 0 else port}/callback/"
+
+
 def _redirect_port(value: str) -> str | None:
     """The port text of a redirect URI (``'*'`` for a wildcard), None when it has none."""
     netloc = value.split("/", 3)[2] if value.count("/") >= 2 else ""
@@ -149,8 +154,7 @@ class Config:
         _check_int("port", self.port, 0, 65535)
         put(self, "scopes", normalize_scopes(self.scopes))  # type: ignore[arg-type]
         if self.redirect_uri is None:
-            port_text = _WILDCARD if self.port == 0 else str(self.port)
-            put(self, "redirect_uri", f"http://127.0.0.1:{port_text}/callback/")
+            put(self, "redirect_uri", _default_redirect(self.port))
         self._check_redirect_uri()
         _check_url("authorization_url", self.authorization_url)
         base = self.base_api_url
@@ -236,7 +240,14 @@ class Config:
 
     def replace(self, **changes: Any) -> Config:
         """A validated copy with some fields changed."""
-        if "port" in changes and "redirect_uri" not in changes and not self.wildcard_port:
+        # The default loopback redirect follows the port; a wildcard redirect or one the caller
+        # chose (https, another host) is never rewritten.
+        if (
+            "port" in changes
+            and "redirect_uri" not in changes
+            and not self.wildcard_port
+            and self.redirect_uri == _default_redirect(self.port)
+        ):
             changes["redirect_uri"] = None
         return dataclasses.replace(self, **changes)
 

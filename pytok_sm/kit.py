@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from . import tiktok
+from . import contract, tiktok
 from .config import Config
 from .drivers import AsyncDriver, SyncDriver
 from .drivers.sync import OpenBrowserSetting
@@ -70,8 +70,8 @@ class _KitCore:
         port: int = 3456,
         scopes: str | Iterable[str] = ("user.info.basic",),
         redirect_uri: str | None = None,
-        authorization_url: str = Config.__dataclass_fields__["authorization_url"].default,
-        base_api_url: str = Config.__dataclass_fields__["base_api_url"].default,
+        authorization_url: str = contract.AUTHORIZATION_URL,
+        base_api_url: str = contract.BASE_API_URL,
         csrf_state_length: int = 32,
         code_verifier_length: int = 64,
         client_ticket_length: int = 64,
@@ -143,7 +143,7 @@ class _KitCore:
         """
         with self._lock:
             self._config = self._config.replace(scopes=scopes)
-            return self._config.scopes
+            return tuple(self._config.scopes)
 
     # ------------------------------------------------------------------ the token
     @property

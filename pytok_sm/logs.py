@@ -121,7 +121,10 @@ class Redactor:
                 for k, v in value.items()
             }
         if isinstance(value, (list, tuple)):
-            return type(value)(self._clean(v, secrets, depth + 1) for v in value)
+            cleaned = [self._clean(v, secrets, depth + 1) for v in value]
+            if hasattr(value, "_make"):  # a namedtuple takes its fields as separate arguments
+                return value._make(cleaned)
+            return type(value)(cleaned)
         if isinstance(value, BaseException):
             text = self._clean(str(value), secrets, depth + 1)
             return f"{type(value).__name__}: {text}"

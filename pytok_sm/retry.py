@@ -72,7 +72,7 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit() also accepts '²', which int() refuses
         return float(min(int(value[:12]), 10**9))
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -407,7 +407,8 @@ def parse_check_qrcode(response: Response) -> QrStatus:
     scopes = body.get("scopes") if isinstance(body.get("scopes"), str) else None
     redirect = body.get("redirect_uri")
     if isinstance(redirect, str) and "?" in redirect:
-        query = urllib.parse.parse_qs(urllib.parse.urlsplit(redirect).query, keep_blank_values=True)
+        query_text = urllib.parse.urlsplit(redirect).query
+        query = urllib.parse.parse_qs(query_text, keep_blank_values=True)
         code = code or (query.get("code") or [None])[0]
         state = state or (query.get("state") or [None])[0]
         scopes = scopes or (query.get("scopes") or [None])[0]

@@ -35,7 +35,7 @@ def to_response(answer: httpx.Response, body: bytes) -> Response:
 def failure(exc: Exception) -> TransportFailure:
     """Describe an httpx exception without its message (which could echo a URL)."""
     sent = not isinstance(exc, NOT_SENT)
-    reason = {
+    reasons: dict[type[Exception], str] = {
         httpx.ConnectError: "connection failed",
         httpx.ConnectTimeout: "connect timeout",
         httpx.PoolTimeout: "connection pool timeout",
@@ -44,7 +44,8 @@ def failure(exc: Exception) -> TransportFailure:
         httpx.RemoteProtocolError: "connection closed mid-answer",
         httpx.ReadError: "connection reset",
         httpx.WriteError: "connection reset while sending",
-    }.get(type(exc), type(exc).__name__)
+    }
+    reason = reasons.get(type(exc), type(exc).__name__)
     return TransportFailure(sent=sent, reason=reason)
 
 

@@ -158,7 +158,11 @@ class AsyncDriver:
         server = LoopbackServer(
             effect.port, _redirect_path(flow), flow.judge, log_fields={"flow": flow.KIND, "flow_id": flow.flow_id}
         )
-        server.on_result(lambda cb: loop.call_soon_threadsafe(inbox.put_nowait, cb))
+
+        def deliver(callback: Callback) -> None:
+            loop.call_soon_threadsafe(inbox.put_nowait, callback)
+
+        server.on_result(deliver)
         try:
             port = server.start()
         except TikTokError:

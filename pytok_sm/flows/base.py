@@ -233,6 +233,7 @@ class Flow:
                 outcome = outcome_of(result, error)
                 status: int | None = result.status
         else:
+            assert isinstance(result, TransportFailure)
             outcome = Outcome.UNKNOWN if result.sent else Outcome.NOT_SENT
             failure = _transport_error(kind, result)
             status = None

@@ -24,7 +24,7 @@ import hmac
 from collections.abc import Callable
 from typing import Any
 
-from .. import logs, pkce, tiktok
+from .. import contract, logs, pkce, tiktok
 from ..config import Config
 from ..errors import AuthorizationDenied, CallbackPortBusy, FlowTimeout
 from ..tiktok import Callback
@@ -43,7 +43,7 @@ from .effects import (
 
 __all__ = ["BrowserFlow", "Verdict"]
 
-_STATE_ALPHABET = frozenset(pkce.VERIFIER_ALPHABET)
+_STATE_ALPHABET = frozenset(contract.VERIFIER_ALPHABET)
 
 
 class Verdict(enum.Enum):
