@@ -1,0 +1,5 @@
+"""Run the sandbox: ``python -m pytok_sm.sandbox [--port N]``."""
+
+from pytok_sm.sandbox.cli import main
+
+raise SystemExit(main())

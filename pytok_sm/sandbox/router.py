@@ -1,0 +1,99 @@
+"""Which path is which endpoint, and the sans-I/O entry point: :class:`Router`.
+
+Endpoint names are what faults target and what ``Sandbox.count`` counts:
+``authorize``, ``authorize_decision``, ``token``, ``revoke``, ``get_qrcode``,
+``check_qrcode``, ``user_info``, ``phone_page``, ``phone_scan``, ``phone_confirm``,
+``phone_deny``, ``redirect_target`` (where ``redirect_302`` points) and ``unknown``.
+
+Example:
+    >>> endpoint_name("/v2/oauth/token/"), endpoint_name("/v2/oauth/token")
+    ('token', 'unknown')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Final
+
+from pytok_sm import contract
+
+from . import pages
+from .authorize import DECISION_PATH, authorize_decision, authorize_page
+from .context import Context
+from .faults import REDIRECT_TRAP_PATH
+from .oauth import revoke, token
+from .qr import check_qrcode, get_qrcode, phone_endpoint, phone_view
+from .userinfo import user_info
+from .wire import Reply, Request, html, json_reply
+
+__all__ = ["ROUTES", "Router", "endpoint_name"]
+
+Handler = Callable[[Context, Request], Reply]
+
+
+def _authorize(ctx: Context, request: Request) -> Reply:
+    if request.method not in ("GET", "HEAD"):
+        reply = html(pages.simple_page("Method not allowed", "The authorize page is a GET."), 405)
+        reply.set_header("Allow", "GET")
+        return reply
+    return authorize_page(ctx, request)
+
+
+def _redirect_trap(ctx: Context, request: Request) -> Reply:
+    """A client that follows the token endpoint's redirect lands here and gets a bogus token."""
+    return json_reply(
+        {
+            "access_token": "act.followed-a-redirect-from-the-token-endpoint",
+            "expires_in": 7200,
+            "open_id": "redirect-trap",
+            "refresh_expires_in": 15552000,
+            "refresh_token": "rft.followed-a-redirect-from-the-token-endpoint",
+            "scope": contract.SCOPE_USER_INFO_BASIC,
+            "token_type": "Bearer",
+        }
+    )
+
+
+#: path -> (endpoint name, handler). Paths match exactly (the trailing slash counts).
+ROUTES: Final[dict[str, tuple[str, Handler]]] = {
+    contract.AUTHORIZE_PATH: ("authorize", _authorize),
+    DECISION_PATH: ("authorize_decision", authorize_decision),
+    contract.TOKEN_PATH: ("token", token),
+    contract.REVOKE_PATH: ("revoke", revoke),
+    contract.GET_QRCODE_PATH: ("get_qrcode", get_qrcode),
+    contract.CHECK_QRCODE_PATH: ("check_qrcode", check_qrcode),
+    contract.USER_INFO_PATH: ("user_info", user_info),
+    "/sandbox/phone": ("phone_page", phone_view),
+    "/sandbox/phone/scan": ("phone_scan", partial(phone_endpoint, action="scan")),
+    "/sandbox/phone/confirm": ("phone_confirm", partial(phone_endpoint, action="confirm")),
+    "/sandbox/phone/deny": ("phone_deny", partial(phone_endpoint, action="deny")),
+    REDIRECT_TRAP_PATH: ("redirect_target", _redirect_trap),
+}
+
+
+def endpoint_name(path: str) -> str:
+    """The endpoint a path belongs to, ``"unknown"`` for anything else."""
+    route = ROUTES.get(path)
+    return "unknown" if route is None else route[0]
+
+
+class Router:
+    """Turns a :class:`Request` into a :class:`Reply`, holding the state lock throughout.
+
+    Example:
+        >>> from pytok_sm.sandbox.wire import Request
+        >>> Router(Context.default()).handle(Request("GET", "/nowhere", {}, {})).status
+        404
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def handle(self, request: Request) -> Reply:
+        """Answer one request (no faults here: the server applies them)."""
+        route = ROUTES.get(request.path)
+        if route is None:
+            return Reply(404, [("Content-Type", "text/plain; charset=utf-8")], b"Not Found")
+        with self.ctx.state.lock:
+            return route[1](self.ctx, request)
