@@ -391,6 +391,7 @@ class QrStatus:
     code: str | None = field(default=None, repr=False)
     state: str | None = field(default=None, repr=False)
     scopes: str | None = None
+    redirect_uri: str | None = None  # the confirmed redirect without its query
 
 
 def parse_check_qrcode(response: Response) -> QrStatus:
@@ -406,13 +407,17 @@ def parse_check_qrcode(response: Response) -> QrStatus:
     state = body.get("state") if isinstance(body.get("state"), str) else None
     scopes = body.get("scopes") if isinstance(body.get("scopes"), str) else None
     redirect = body.get("redirect_uri")
+    redirect_base = redirect.partition("?")[0] if isinstance(redirect, str) and redirect else None
     if isinstance(redirect, str) and "?" in redirect:
-        query_text = urllib.parse.urlsplit(redirect).query
+        try:
+            query_text = urllib.parse.urlsplit(redirect).query
+        except ValueError:  # e.g. "Invalid IPv6 URL" for a stray "["
+            raise ProtocolError("the check_qrcode answer's redirect_uri is not a URL") from None
         query = urllib.parse.parse_qs(query_text, keep_blank_values=True)
         code = code or (query.get("code") or [None])[0]
         state = state or (query.get("state") or [None])[0]
         scopes = scopes or (query.get("scopes") or [None])[0]
-    return QrStatus(status, ticket or "", code or None, state or None, scopes)
+    return QrStatus(status, ticket or "", code or None, state or None, scopes, redirect_base)
 
 
 def parse_user_info(response: Response) -> dict[str, Any]:

@@ -1,0 +1,96 @@
+"""The public surface of ``pytok_sm``: a pinned ``__all__``, typing marker, a light import."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytok_sm
+
+PUBLIC_NAMES = [
+    "AccessTokenInvalid",
+    "ApiError",
+    "AsyncLoginKit",
+    "AuthorizationDenied",
+    "CallbackPortBusy",
+    "CallbackRejected",
+    "Config",
+    "ConfigurationError",
+    "FlowCancelled",
+    "FlowError",
+    "FlowTimeout",
+    "FlowUsageError",
+    "LoginKit",
+    "NotLoggedIn",
+    "OAuthError",
+    "ProtocolError",
+    "QrCodeError",
+    "QrCodeExpired",
+    "QrCodeUtilised",
+    "QrTicketMismatch",
+    "RateLimited",
+    "ReauthorizationRequired",
+    "RetryPolicy",
+    "ScopeError",
+    "TikTokError",
+    "Token",
+    "TransportError",
+    "__version__",
+]
+
+
+def test_all_is_pinned() -> None:
+    assert sorted(pytok_sm.__all__) == PUBLIC_NAMES
+    assert len(set(pytok_sm.__all__)) == len(pytok_sm.__all__)
+
+
+def test_every_public_name_resolves() -> None:
+    for name in pytok_sm.__all__:
+        assert getattr(pytok_sm, name) is not None, name
+
+
+def test_star_import_gives_exactly_all() -> None:
+    namespace: dict[str, object] = {}
+    exec("from pytok_sm import *", namespace)  # noqa: S102
+    assert sorted(k for k in namespace if k != "__builtins__") == PUBLIC_NAMES
+
+
+def test_public_classes_come_from_their_modules() -> None:
+    from pytok_sm import config, errors, retry, token
+
+    assert pytok_sm.Config is config.Config
+    assert pytok_sm.Token is token.Token
+    assert pytok_sm.RetryPolicy is retry.RetryPolicy
+    assert pytok_sm.TikTokError is errors.TikTokError
+
+
+def test_version_is_the_one_in_version_py() -> None:
+    text = (Path(pytok_sm.__file__).parent / "_version.py").read_text(encoding="utf-8")
+    match = re.search(r'__version__\s*=\s*"([^"]+)"', text)
+    assert match
+    assert pytok_sm.__version__ == match.group(1)
+    assert re.fullmatch(r"\d+\.\d+\.\d+([ab]|rc)?\d*", pytok_sm.__version__)
+
+
+def test_py_typed_ships() -> None:
+    marker = importlib.resources.files("pytok_sm") / "py.typed"
+    assert marker.is_file()
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import json, sys\n"
+        "import pytok_sm\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    loaded = set(json.loads(run.stdout))
+    assert "pytok_sm" in loaded
+    for heavy in ("qrcode", "PIL", "pytok_sm.sandbox", "pytok_sm.cli", "pytok_sm.qr", "pytok_sm.testing"):
+        assert heavy not in loaded, heavy
+    assert not [m for m in loaded if m.startswith(("pytok_sm.sandbox.", "qrcode."))]
+    assert run.stderr == ""
