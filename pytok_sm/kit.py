@@ -262,9 +262,9 @@ class LoginKit(_KitCore):
         kwargs.setdefault("open_browser", self.open_browser)
         return SyncDriver(self._client, **kwargs)
 
-    def run(self, flow: Flow, **driver_kwargs: Any) -> Any:
+    def run(self, flow: Flow, *, until: Callable[[Flow], bool] | None = None, **driver_kwargs: Any) -> Any:
         """Run any flow with this kit's connection pool; returns its result or raises."""
-        return self.driver(**driver_kwargs).run(flow)
+        return self.driver(**driver_kwargs).run(flow, until=until)
 
     # ------------------------------------------------------------------ logins
     def oauth_server(self, timeout: float = 300.0, **driver_kwargs: Any) -> Token:
@@ -402,8 +402,9 @@ class AsyncLoginKit(_KitCore):
         kwargs.setdefault("open_browser", self.open_browser)
         return AsyncDriver(self._client, **kwargs)
 
-    async def run(self, flow: Flow, **driver_kwargs: Any) -> Any:
-        return await self.driver(**driver_kwargs).run(flow)
+    async def run(self, flow: Flow, *, until: Callable[[Flow], bool] | None = None, **driver_kwargs: Any) -> Any:
+        """Run any flow with this kit's connection pool; returns its result or raises."""
+        return await self.driver(**driver_kwargs).run(flow, until=until)
 
     def _lock_for_loop(self) -> asyncio.Lock:
         if self._refresh_lock is None:

@@ -155,7 +155,7 @@ class BrowserFlow(Flow):
             return Verdict.REJECT, "state mismatch"
         if not hmac.compare_digest(given.encode("ascii"), self.csrf_state.encode("ascii")):
             return Verdict.REJECT, "state mismatch"
-        if self.state != "awaiting_callback":
+        if self.state not in ("opening_browser", "awaiting_callback"):  # a fast browser may beat us
             return Verdict.REJECT, "state already used"
         if callback.error:
             return Verdict.DENY, callback.error

@@ -191,13 +191,16 @@ class QrFlow(Flow):
             self._end_with("refuse_ticket", QrTicketMismatch())
             return
         self.code = status.code
+        self.redirect_uri = status.redirect_uri
         logs.register_secret(self.code)
         self._fire("confirm", qr_status=status.status)
 
     # ------------------------------------------------------------------ exchange
     def _exchange(self) -> tiktok.Request:
         assert self.code is not None
-        redirect = None if self.config.wildcard_port else self.config.redirect_uri
+        # Which extra fields a QR code's exchange needs is undocumented: send the redirect the
+        # confirmation named, else the configured one when it is a concrete URI; no verifier.
+        redirect = self.redirect_uri or (None if self.config.wildcard_port else self.config.redirect_uri)
         return tiktok.exchange_request(self.config, code=self.code, redirect_uri=redirect, code_verifier=None)
 
     def _enter_exchanging(self, event: object) -> None:

@@ -283,3 +283,14 @@ def test_qr_polling_sleeps_the_configured_interval() -> None:
     flow = QrFlow(CONFIG.replace(qr_poll_interval=2.5), qr_token="q", client_ticket=TICKET, clock=FakeClock())
     flow.start()
     assert flow.send(qr_answer("new")).seconds == 2.5
+
+
+def test_a_callback_that_beats_the_browser_opened_result_is_accepted() -> None:
+    """A fast browser (or remembered consent) may redirect before the driver reports back."""
+    from pytok_sm.flows.browser import Verdict
+
+    flow = BrowserFlow(CONFIG, clock=FakeClock())
+    flow.start()
+    flow.send(Listening(REDIRECT))
+    assert flow.state == "opening_browser"
+    assert flow.judge(callback(flow.csrf_state))[0] is Verdict.ACCEPT
