@@ -93,7 +93,9 @@ class QrFlow(Flow):
         self._init_data()
         self.qr_token = qr_token
         self.client_ticket = client_ticket or pkce.new_client_ticket(config.client_ticket_length, source=self.random)
-        self.csrf_state = pkce.new_state(config.csrf_state_length, source=self.random)
+        # The state is ours to check only when this flow asked for the QR code itself; a flow
+        # polling an existing code (oauth_qrcode) relies on the client_ticket alone.
+        self.csrf_state = None if qr_token else pkce.new_state(config.csrf_state_length, source=self.random)
         self.timeout = float(timeout)
         self.interval = float(interval if interval is not None else config.qr_poll_interval)
         for secret in (qr_token, self.client_ticket, self.csrf_state):
@@ -187,7 +189,11 @@ class QrFlow(Flow):
             return
         if not status.code:
             raise ProtocolError("the confirmed QR answer carries no code")
-        if status.state is not None and not hmac.compare_digest(status.state.encode(), self.csrf_state.encode()):
+        if (
+            self.csrf_state
+            and status.state is not None
+            and not hmac.compare_digest(status.state.encode(), self.csrf_state.encode())
+        ):
             self._end_with("refuse_ticket", QrTicketMismatch())
             return
         self.code = status.code
