@@ -152,7 +152,7 @@ class Config:
             if any(not ch.isprintable() or ch.isspace() for ch in value) or len(value) > 256:
                 raise ConfigurationError(name, "must be up to 256 printable characters without spaces")
         _check_int("port", self.port, 0, 65535)
-        put(self, "scopes", normalize_scopes(self.scopes))  # type: ignore[arg-type]
+        put(self, "scopes", normalize_scopes(self.scopes))
         if self.redirect_uri is None:
             put(self, "redirect_uri", _default_redirect(self.port))
         self._check_redirect_uri()

@@ -131,6 +131,7 @@ class RetryPolicy:
             if retry_after > self.retry_after_cap:
                 return None
             return max(0.0, retry_after)
-        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
         spread = ceiling * self.jitter
-        return ceiling - spread + (rng or random).random() * spread
+        draw: float = (rng or random).random()
+        return ceiling - spread + draw * spread

@@ -413,10 +413,10 @@ def parse_check_qrcode(response: Response) -> QrStatus:
             query_text = urllib.parse.urlsplit(redirect).query
         except ValueError:  # e.g. "Invalid IPv6 URL" for a stray "["
             raise ProtocolError("the check_qrcode answer's redirect_uri is not a URL") from None
-        query = urllib.parse.parse_qs(query_text, keep_blank_values=True)
-        code = code or (query.get("code") or [None])[0]
-        state = state or (query.get("state") or [None])[0]
-        scopes = scopes or (query.get("scopes") or [None])[0]
+        query = dict(urllib.parse.parse_qsl(query_text, keep_blank_values=True))
+        code = code or query.get("code")
+        state = state or query.get("state")
+        scopes = scopes or query.get("scopes")
     return QrStatus(status, ticket or "", code or None, state or None, scopes, redirect_base)
 
 
