@@ -161,6 +161,6 @@ def processors(*, json: bool = False) -> list[Any]:
         chain += [
             p.format_exc_info,
             Redactor(),
-            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback),
+            structlog.dev.ConsoleRenderer(colors=False, sort_keys=False, exception_formatter=structlog.dev.plain_traceback),
         ]
     return chain
