@@ -9,8 +9,12 @@ Example:
 
 The sandbox emulator (:mod:`pytok_sm.sandbox`), the CLI (:mod:`pytok_sm.cli`), QR rendering
 (:mod:`pytok_sm.qr`) and the test helpers (:mod:`pytok_sm.testing`) are imported only when
-used, so ``import pytok_sm`` stays light.
+used, so ``import pytok_sm`` stays light. So are the kits: the first use of ``LoginKit`` or
+``AsyncLoginKit`` loads them with the flows, the drivers, httpx and transitions (about 25 ms),
+so a program that only reads tokens or catches pytok_sm's errors never pays for them.
 """
+
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .config import Config
@@ -36,11 +40,14 @@ from .errors import (
     ReauthorizationRequired,
     ScopeError,
     TikTokError,
+    TokenStoreError,
     TransportError,
 )
-from .kit import AsyncLoginKit, LoginKit
 from .retry import RetryPolicy
 from .token import Token
+
+if TYPE_CHECKING:
+    from .kit import AsyncLoginKit, LoginKit
 
 __all__ = [
     "AccessTokenInvalid",
@@ -69,15 +76,28 @@ __all__ = [
     "ScopeError",
     "TikTokError",
     "Token",
+    "TokenStoreError",
     "TransportError",
     "__version__",
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Import the heavier submodules (qr, sandbox, testing, cli, diagrams) on first use."""
-    if name in ("qr", "sandbox", "testing", "cli", "diagrams", "flows", "drivers", "tiktok", "logs"):
-        import importlib
+#: Public names defined in a submodule that is imported on first use.
+_LAZY = {"LoginKit": "kit", "AsyncLoginKit": "kit"}
 
+
+def __getattr__(name: str) -> object:
+    """Import the kits and the heavier submodules (qr, sandbox, testing, cli, ...) on first use."""
+    import importlib
+
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value  # later lookups are plain attribute reads
+        return value
+    if name in ("qr", "sandbox", "testing", "cli", "diagrams", "flows", "drivers", "tiktok", "logs", "kit"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -16,6 +16,7 @@
     │       ├── QrCodeUtilised      status "utilised": its code was used already
     │       └── QrTicketMismatch    the answer carried a foreign or missing client_ticket
     ├── NotLoggedIn                 no token yet (or it was revoked): log in first
+    ├── TokenStoreError             the token file is unreadable, corrupt or of another schema
     ├── OAuthError                  TikTok answered {"error", "error_description", "log_id"}
     │   └── ReauthorizationRequired invalid_grant on refresh: log in again
     ├── ApiError                    TikTok answered {"error": {"code", "message", "log_id"}}
@@ -60,6 +61,7 @@ __all__ = [
     "ReauthorizationRequired",
     "ScopeError",
     "TikTokError",
+    "TokenStoreError",
     "TransportError",
 ]
 
@@ -202,8 +204,24 @@ class QrTicketMismatch(QrCodeError):
 class NotLoggedIn(TikTokError):
     """There is no token to use: log in first."""
 
-    def __init__(self, what: str = "a token") -> None:
-        super().__init__(f"no {what} is held; log in first (oauth_server or oauth_qrcode) or load_token()")
+    def __init__(self, what: str = "token") -> None:
+        super().__init__(f"not logged in: no {what} is held; log in first (or restore a saved token)")
+
+
+class TokenStoreError(TikTokError):
+    """The token file cannot be used: unreadable, corrupt, of another schema, or locked.
+
+    The message names the file and what to do. ``corrupt`` is True when moving the file
+    aside would help (it exists but cannot be read as tokens).
+
+    Example:
+        >>> TokenStoreError("the token file x is corrupt", corrupt=True).corrupt
+        True
+    """
+
+    def __init__(self, message: str, *, corrupt: bool = False) -> None:
+        super().__init__(message)
+        self.corrupt = corrupt
 
 
 class OAuthError(TikTokError):

@@ -163,17 +163,20 @@ class _KitCore:
         token = self._token
         return token.scopes if token else frozenset()
 
-    def load_token(self, data: Token | Mapping[str, Any]) -> Token:
-        """Restore a saved token: a :class:`Token`, ``Token.to_dict()`` or the endpoint's JSON."""
+    def load_token(self, data: Token | Mapping[str, Any], *, notify: bool = True) -> Token:
+        """Restore a saved token: a :class:`Token`, ``Token.to_dict()`` or the endpoint's JSON.
+
+        ``notify=False`` skips the ``on_token`` callback (the token came from storage).
+        """
         token = data if isinstance(data, Token) else Token.from_dict(data, now=self.clock())
-        self._set_token(token)
+        self._set_token(token, notify=notify)
         return token
 
-    def _set_token(self, token: Token | None) -> None:
+    def _set_token(self, token: Token | None, *, notify: bool = True) -> None:
         with self._lock:
             self._token = token
             self._generation += 1
-        if self.on_token is not None:
+        if notify and self.on_token is not None:
             self.on_token(token)
 
     def _require_token(self) -> Token:

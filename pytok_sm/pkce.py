@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -39,8 +40,36 @@ _URL_SAFE = VERIFIER_ALPHABET
 
 
 def system_random(alphabet: str, length: int) -> str:
-    """Draw ``length`` characters of ``alphabet`` from the operating system's CSPRNG."""
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    """Draw ``length`` characters of ``alphabet`` from the operating system's CSPRNG.
+
+    Each character is uniform over ``alphabet``: random bytes at or above the largest
+    multiple of its size are dropped (no modulo bias), the rest are mapped onto it in one
+    ``bytes.translate``. About 1 us for a 64-character verifier, where a
+    ``secrets.choice`` per character took about 100 us (benchmarks/README.md, figure 3).
+    """
+    if length <= 0:
+        return ""
+    table = _byte_table(alphabet)
+    if table is None:  # more than 256 symbols or non-Latin-1 ones: one draw per character
+        return "".join(secrets.choice(alphabet) for _ in range(length))
+    mapping, rejected, kept = table
+    drawn = b""
+    while len(drawn) < length:
+        # Ask for enough bytes that one round almost always suffices (kept/256 >= 1/2).
+        want = (length - len(drawn)) * 256 // kept + 16
+        drawn += secrets.token_bytes(want).translate(mapping, rejected)
+    return drawn[:length].decode("latin-1")
+
+
+@functools.lru_cache(maxsize=16)
+def _byte_table(alphabet: str) -> tuple[bytes, bytes, int] | None:
+    """For ``bytes.translate``: byte b -> ``alphabet[b % n]``, bytes >= ``256 - 256 % n`` deleted."""
+    size = len(alphabet)
+    if not 0 < size <= 256 or any(ord(ch) > 255 for ch in alphabet):
+        return None
+    kept = 256 - 256 % size
+    mapping = bytes(ord(alphabet[b % size]) for b in range(kept)) + bytes(256 - kept)
+    return mapping, bytes(range(kept, 256)), kept
 
 
 def new_verifier(length: int = 64, *, source: RandomSource = system_random) -> str:

@@ -4,6 +4,10 @@
 * :class:`FakeClock`: a clock to inject (``clock=``) and advance by hand.
 * :class:`FakeBrowser`: an ``open_browser=`` callable that plays TikTok's redirect straight
   to the app's loopback server (approve or deny), without any authorize page.
+* :class:`DeterministicRandom`: a seeded ``random=`` source, so recordings replay.
+* Cassettes (:mod:`pytok_sm.testing.cassettes`, needs vcrpy): :func:`use_cassette`,
+  :func:`vcr_config`, :func:`make_vcr`, :class:`Scrubber`, :func:`find_unscrubbed`; the
+  pytest plugin adds the ``pytok_vcr`` / ``pytok_cassette`` fixtures and ``--pytok-record``.
 
 Example:
     >>> from pytok_sm.testing import capture_transitions, FakeClock
@@ -19,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -27,8 +32,36 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import logs
+from .cassettes import (
+    CassetteError,
+    CassetteLibrary,
+    CassetteMismatch,
+    CassetteMissing,
+    CassetteUnplayed,
+    Scrubber,
+    find_unscrubbed,
+    make_vcr,
+    use_cassette,
+    vcr_config,
+)
+from .deterministic import DeterministicRandom
 
-__all__ = ["FakeBrowser", "FakeClock", "capture_transitions"]
+__all__ = [
+    "CassetteError",
+    "CassetteLibrary",
+    "CassetteMismatch",
+    "CassetteMissing",
+    "CassetteUnplayed",
+    "DeterministicRandom",
+    "FakeBrowser",
+    "FakeClock",
+    "Scrubber",
+    "capture_transitions",
+    "find_unscrubbed",
+    "make_vcr",
+    "use_cassette",
+    "vcr_config",
+]
 
 
 @contextlib.contextmanager
@@ -119,8 +152,11 @@ class FakeBrowser:
         return True
 
     def _visit(self, url: str) -> None:
+        if urllib.parse.urlsplit(url).scheme == "http":
+            self.status, self.body = _plain_get(url)
+            return
         try:
-            with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - a test's own URL
                 self.status, self.body = answer.status, answer.read().decode()
         except urllib.error.HTTPError as error:
             self.status, self.body = error.code, error.read().decode()
@@ -128,3 +164,39 @@ class FakeBrowser:
     def join(self, timeout: float = 10.0) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def _plain_get(url: str, timeout: float = 10.0) -> tuple[int, str]:
+    """GET ``url`` over a bare socket, as a browser would: with no Python HTTP library in
+    the way, nothing that intercepts them (vcrpy replaying a cassette) answers in the app's
+    place, and vcrpy's passthrough (which unpatches every library for a moment, in every
+    thread) never races with the app's own requests.
+
+    Example:
+        >>> import threading
+        >>> from http.server import BaseHTTPRequestHandler, HTTPServer
+        >>> class Page(BaseHTTPRequestHandler):
+        ...     def do_GET(self):
+        ...         self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
+        ...         self.wfile.write(b"ok")
+        ...     def log_message(self, *args): pass
+        >>> server = HTTPServer(("127.0.0.1", 0), Page)
+        >>> threading.Thread(target=server.handle_request, daemon=True).start()
+        >>> _plain_get(f"http://127.0.0.1:{server.server_port}/callback/?code=x")
+        (200, 'ok')
+        >>> server.server_close()
+    """
+    parts = urllib.parse.urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    request = (
+        f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nUser-Agent: pytok-sm-FakeBrowser/1\r\n"
+        "Accept: text/html\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=timeout) as conn:
+        conn.sendall(request.encode("ascii"))
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].split()
+    return int(status_line[1]), body.decode("utf-8", "replace")

@@ -30,6 +30,7 @@ from pytok_sm.errors import (
     ReauthorizationRequired,
     ScopeError,
     TikTokError,
+    TokenStoreError,
     TransportError,
 )
 
@@ -48,6 +49,7 @@ TREE: dict[type[TikTokError], type[Exception]] = {
     QrCodeUtilised: QrCodeError,
     QrTicketMismatch: QrCodeError,
     NotLoggedIn: TikTokError,
+    TokenStoreError: TikTokError,
     OAuthError: TikTokError,
     ReauthorizationRequired: OAuthError,
     ApiError: TikTokError,
@@ -297,7 +299,7 @@ def test_every_error_can_be_made_with_its_documented_arguments() -> None:
         FlowTimeout("x"), FlowCancelled("x"), CallbackPortBusy(1), CallbackRejected("r"), QrCodeError("x"),
         QrCodeExpired(), QrCodeUtilised(), QrTicketMismatch(), NotLoggedIn(), OAuthError("e"),
         ReauthorizationRequired(), ApiError("c"), AccessTokenInvalid("c"), ScopeError("c"), RateLimited(),
-        ProtocolError("x"), TransportError("x", sent=False),
+        ProtocolError("x"), TransportError("x", sent=False), TokenStoreError("x"),
     ]
     assert {type(s) for s in samples} == {TikTokError, *TREE}
     for sample in samples:

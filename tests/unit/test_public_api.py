@@ -38,6 +38,7 @@ PUBLIC_NAMES = [
     "ScopeError",
     "TikTokError",
     "Token",
+    "TokenStoreError",
     "TransportError",
     "__version__",
 ]

@@ -1,0 +1,188 @@
+"""``pytok login``: the browser flow (default) or the QR flow, saving the token on arrival.
+
+The token is written to the token file from the kit's ``on_token`` hook, that is the moment
+TikTok's answer is parsed, before anything is printed. ``--sandbox`` starts the emulator
+(:mod:`pytok_sm.sandbox`) in this process and logs in against it (its demo app's
+credentials unless ``--client-key``/``--client-secret`` are given; the environment variables
+are ignored then, since the sandbox knows only its own apps).
+
+Example:
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="pytok login")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["--qr", "--timeout", "90", "--scopes", "user.info.basic,video.list"])
+    >>> args.qr, args.timeout, args.scopes
+    (True, 90.0, 'user.info.basic,video.list')
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import urllib.parse
+from typing import Any
+
+from ..kit import LoginKit
+from ..token import Token
+from .account import describe_token
+from .exits import ExitCode, UsageError
+from .progress import WaitProgress, is_interactive
+from .session import Command, Session
+
+__all__ = ["COMMAND", "add_arguments", "run", "seconds"]
+
+
+def seconds(text: str) -> float:
+    """argparse type: a duration in seconds, 1..86400.
+
+    Example:
+        >>> seconds("300")
+        300.0
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 1 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be 1..86400 seconds, got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``pytok login``."""
+    parser.add_argument("--qr", action="store_true", help="log in by scanning a QR code with the TikTok app")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="do not open a browser; print the URL to open instead"
+    )
+    parser.add_argument(
+        "--port", type=int, metavar="N",
+        help="loopback port for the redirect (default 3456; 0 = any free port, needs a registered "
+        "http://127.0.0.1:*/callback/; with --sandbox the default is 0)",
+    )
+    parser.add_argument(
+        "--scopes", default="user.info.basic", metavar="LIST",
+        help="comma-separated scopes to ask for (default: user.info.basic)",
+    )
+    parser.add_argument(
+        "--timeout", type=seconds, default=300.0, metavar="SECONDS",
+        help="how long to wait for the approval (default 300)",
+    )
+    parser.add_argument(
+        "--redirect-uri", metavar="URI", help="the registered redirect URI (default http://127.0.0.1:PORT/callback/)"
+    )
+    parser.add_argument("--qr-png", metavar="PATH", help="with --qr: also write the QR code as a PNG file")
+    parser.add_argument("--qr-svg", metavar="PATH", help="with --qr: also write the QR code as an SVG file")
+    parser.add_argument(
+        "--sandbox", action="store_true",
+        help="log in against the sandbox emulator, started in this process (no TikTok account needed; "
+        "uses the sandbox's demo app unless --client-key/--client-secret are given)",
+    )
+
+
+def run(args: argparse.Namespace, session: Session) -> int:
+    """Log in and save the token; returns the exit code (errors are raised)."""
+    if (args.qr_png or args.qr_svg) and not args.qr:
+        raise UsageError("--qr-png and --qr-svg go with --qr")
+    with contextlib.ExitStack() as stack:
+        config: dict[str, Any] = {"scopes": args.scopes, "redirect_uri": args.redirect_uri}
+        sandbox = None
+        if args.sandbox:
+            from ..sandbox import Sandbox
+
+            sandbox = stack.enter_context(Sandbox())
+            session.terminal.say(f"Sandbox running at {sandbox.base_url} (it stops when this command ends)")
+            client_key = session.args.client_key or sandbox.client_key
+            client_secret = session.args.client_secret or (
+                sandbox.client_secret if client_key == sandbox.client_key else session.client_secret()
+            )
+            config.update(authorization_url=sandbox.authorization_url, base_api_url=sandbox.base_api_url)
+            config["port"] = 0 if args.port is None else args.port
+        else:
+            client_key, client_secret = session.client_key(), session.client_secret()
+            if args.port is not None:
+                config["port"] = args.port
+        store = session.store()  # a broken token file fails now, before anyone approves anything
+        kit = stack.enter_context(
+            session.kit(client_key, client_secret, open_browser=False if args.no_browser else _open_browser(session), **config)
+        )
+        kit.on_token = lambda token: store.save(client_key, token) if token is not None else None
+        progress = WaitProgress(session.terminal)
+        try:
+            if args.qr:
+                token = _qr_login(kit, args, session, progress, sandbox_url=sandbox.base_url if sandbox else None)
+            else:
+                token = kit.oauth_server(timeout=args.timeout, on_tick=progress.on_tick, stderr=session.terminal)
+        finally:
+            progress.finish(confirmed=args.qr and getattr(progress.flow, "code", None) is not None)
+    _report(session, client_key, token, sandbox=args.sandbox)
+    return ExitCode.OK
+
+
+def _qr_login(
+    kit: LoginKit, args: argparse.Namespace, session: Session, progress: WaitProgress, *, sandbox_url: str | None
+) -> Token:
+    """One QR flow from get_qrcode to the token, shown through the driver's ``show_qr`` hook.
+
+    One flow rather than ``generate_qr_code()`` + ``oauth_qrcode()``: the second makes a new
+    flow with a new CSRF state, which refuses TikTok's confirmation carrying the first one's.
+    """
+    from .. import qr
+
+    def show(url: str) -> None:
+        color = is_interactive(session.out) and "NO_COLOR" not in session.environ
+        session.print("Scan this QR code with the TikTok app on your phone:")
+        session.print(qr.render_terminal(url, color=color).rstrip("\n"))
+        session.print(f"QR code URL: {url}")
+        if args.qr_png:
+            session.terminal.say(f"QR code written to {qr.write_png(url, args.qr_png)}")
+        if args.qr_svg:
+            session.terminal.say(f"QR code written to {qr.write_svg(url, args.qr_svg)}")
+        if sandbox_url is not None:
+            phone = f"{sandbox_url}/sandbox/phone?url={urllib.parse.quote(url, safe='')}"
+            session.terminal.say(f"Sandbox: play the phone at {phone}")
+
+    flow = kit.qr_flow(timeout=args.timeout)
+    progress.flow = flow
+    token: Token = kit.run(flow, show_qr=show, on_tick=progress.on_tick, stderr=session.terminal)
+    kit.load_token(token)  # keeps it, and on_token saves it
+    return token
+
+
+def _open_browser(session: Session) -> Any:
+    """``webbrowser.open``, but never a console browser taking over this terminal.
+
+    On Linux without a display (SSH, containers) and without ``$BROWSER``, :mod:`webbrowser`
+    would start lynx or w3m in the foreground; there we print the URL instead.
+    """
+    env = session.environ
+    if sys.platform.startswith("linux") and not any(env.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")):
+        return False
+
+    def open_url(url: str) -> bool:
+        import webbrowser
+
+        opened = bool(webbrowser.open(url))
+        if opened:
+            session.terminal.say("Opened TikTok's authorize page in your browser (use --no-browser to get the URL).")
+        return opened
+
+    return open_url
+
+
+def _report(session: Session, client_key: str, token: Token, *, sandbox: bool) -> None:
+    session.print(f"Logged in as open_id {token.open_id or '-'}.")
+    for line in describe_token(token):
+        session.print(line)
+    session.print(f"Saved to {session.store().path} (client key {client_key}).")
+    if sandbox:
+        session.print("This is a sandbox token: it works only while that sandbox runs.")
+
+
+COMMAND = Command(
+    name="login",
+    help="log in (browser by default, or --qr) and save the token",
+    description="Log in to TikTok with Login Kit and save the token in the token file.",
+    add_arguments=add_arguments,
+    run=run,
+)

@@ -1,0 +1,79 @@
+"""``pytok sandbox`` and ``pytok diagrams``: the developer tools.
+
+``pytok sandbox [--port N] [...]`` runs :func:`pytok_sm.sandbox.main` (options it does not
+know itself are passed on: ``pytok sandbox --qr-lifetime 30``). ``pytok diagrams`` writes
+one Mermaid file per flow machine; ``--check`` fails (exit 1) when the files differ from
+what the code would write.
+
+Example:
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="pytok diagrams")
+    >>> DIAGRAMS.add_arguments(parser)
+    >>> parser.parse_args(["--check"])
+    Namespace(check=True, dir='diagrams')
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .exits import CheckFailed, ExitCode
+from .session import Command, Session
+
+__all__ = ["DIAGRAMS", "SANDBOX"]
+
+
+def _sandbox_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=0, metavar="N", help="port to listen on (default 0: any free port)")
+
+
+def _sandbox(args: argparse.Namespace, session: Session) -> int:
+    from ..sandbox import main as sandbox_main
+
+    return int(sandbox_main(["--port", str(args.port), *getattr(args, "passthrough", [])]))
+
+
+SANDBOX = Command(
+    name="sandbox",
+    help="serve the sandbox emulator of TikTok on 127.0.0.1 until Ctrl+C",
+    description=(
+        "Serve TikTok in a box on 127.0.0.1 until Ctrl+C. Other options go to the sandbox "
+        "(see python -m pytok_sm.sandbox --help)."
+    ),
+    add_arguments=_sandbox_arguments,
+    run=_sandbox,
+)
+
+
+def _diagrams_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true", help="only check that the files are up to date (exit 1 if not)")
+    parser.add_argument("--dir", default="diagrams", metavar="DIR", help="where the files are (default: diagrams)")
+
+
+def _diagrams(args: argparse.Namespace, session: Session) -> int:
+    from .. import diagrams
+
+    directory = Path(args.dir)
+    readme = directory.resolve().parent / "README.md"  # its embedded copy of the diagrams
+    if args.check:
+        stale = diagrams.check(directory, readme)
+        if stale:
+            raise CheckFailed(
+                f"diagrams out of date in {directory}: {', '.join(stale)}; "
+                f"run pytok diagrams --dir {directory} and commit the result"
+            )
+        session.print(f"diagrams are up to date in {directory}")
+        return ExitCode.OK
+    for path in diagrams.write(directory, readme):
+        session.print(f"wrote {path}")
+    return ExitCode.OK
+
+
+DIAGRAMS = Command(
+    name="diagrams",
+    help="write the Mermaid diagram of every flow machine (--check: fail if out of date)",
+    description="Write diagrams/<flow>.md from the flow machines, or check that they are up to date.",
+    add_arguments=_diagrams_arguments,
+    run=_diagrams,
+)
