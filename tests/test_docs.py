@@ -1,0 +1,38 @@
+"""The documents that name tests and commands stay true."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_test_named_in_the_robustness_table_exists() -> None:
+    text = (ROOT / "tests" / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"([\w/]+\.py)::(\w+)", text))
+    named |= {(f, t) for f, names in re.findall(r"`([\w/]+\.py)` \(([^)]*)\)", text)
+              for t in re.findall(r"`(test_\w+)`", names)}
+    assert len(named) > 40
+    missing = [f"{f}::{t}" for f, t in sorted(named)
+               if not re.search(rf"def {t}\b", (ROOT / "tests" / f).read_text(encoding="utf-8"))]
+    assert missing == []
+
+
+def test_every_row_of_robustness_md_is_in_the_table() -> None:
+    text = (ROOT / "tests" / "README.md").read_text(encoding="utf-8")
+    for heading in ("Loopback callback server", "Upstream faults", "Secrets", "Token storage on disk"):
+        assert f"### {heading}" in text
+
+
+def test_the_readme_quick_start_is_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", quick)
+    assert commands == ["pip install -e '.[test]' && pytok demo", "pip install -e '.[test]' && pytest"]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install -q -e '.[test]'" in script
+    assert script.rstrip().endswith("pytest")
