@@ -178,15 +178,11 @@ class SyncDriver:
 
     def _listen(self, flow: Flow, effect: Listen) -> tuple[LoopbackServer | None, Listening | PortBusy]:
         from ..flows.browser import BrowserFlow
-        from ..tiktok import Callback
 
         assert isinstance(flow, BrowserFlow)
-
-        def judge(callback: Callback) -> tuple[Any, str]:
-            return flow.judge(callback)
-
-        path = _redirect_path(flow)
-        server = LoopbackServer(effect.port, path, judge, log_fields={"flow": flow.KIND, "flow_id": flow.flow_id})
+        server = LoopbackServer(
+            effect.port, _redirect_path(flow), flow.judge, log_fields={"flow": flow.KIND, "flow_id": flow.flow_id}
+        )
         try:
             port = server.start()
         except TikTokError:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import enum
 import hmac
-from collections.abc import Callable
 from typing import Any
 
 from .. import contract, logs, pkce, tiktok
@@ -209,9 +208,3 @@ class BrowserFlow(Flow):
         self.effect = Finished(self.token)
 
 
-
-def open_browser_default() -> Callable[[str], bool]:
-    """Python's :mod:`webbrowser` (honours the ``BROWSER`` environment variable)."""
-    import webbrowser
-
-    return webbrowser.open
