@@ -10,7 +10,7 @@ Example:
 The sandbox emulator (:mod:`pytok_sm.sandbox`), the CLI (:mod:`pytok_sm.cli`), QR rendering
 (:mod:`pytok_sm.qr`) and the test helpers (:mod:`pytok_sm.testing`) are imported only when
 used, so ``import pytok_sm`` stays light. So are the kits: the first use of ``LoginKit`` or
-``AsyncLoginKit`` loads them with the flows, the drivers, httpx and transitions (about 25 ms),
+``AsyncLoginKit`` loads them with the flows, the drivers, httpx and transitions (about 0.1 s),
 so a program that only reads tokens or catches pytok_sm's errors never pays for them.
 """
 

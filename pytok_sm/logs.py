@@ -136,31 +136,35 @@ class _SecretRegistry:
         with self._lock:
             return sorted(self._values, key=len, reverse=True)
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where registered values occur in ``text``: (start, end) pairs, merged where they overlap."""
+        index, values, size = self._by_key, self._values, len(text)
+        if not index or size < _KEY:
+            return []
+        found: list[tuple[int, int]] = []
+        for i in [i for i in range(size - _KEY + 1) if text[i : i + _KEY] in index]:
+            lengths = list(index.get(text[i : i + _KEY], ()))  # list(): a snapshot, taken atomically
+            end = max((i + n for n in lengths if i + n <= size and text[i : i + n] in values), default=0)
+            if not end:
+                continue
+            if found and i < found[-1][1]:
+                found[-1] = (found[-1][0], max(found[-1][1], end))
+            else:
+                found.append((i, end))
+        return found
+
     def mask(self, text: str, placeholder: str) -> str:
         """``text`` with every occurrence of a registered value replaced by ``placeholder``.
 
         Overlapping occurrences (a secret and its own prefix, two secrets sharing characters)
         are masked as one span, so no character of any of them survives.
         """
-        index, values, size = self._by_key, self._values, len(text)
-        if not index or size < _KEY:
-            return text
-        starts = [i for i in range(size - _KEY + 1) if text[i : i + _KEY] in index]
-        spans: list[tuple[int, int]] = []
-        for i in starts:
-            lengths = list(index.get(text[i : i + _KEY], ()))  # list(): a snapshot, taken atomically
-            end = max((i + n for n in lengths if i + n <= size and text[i : i + n] in values), default=0)
-            if not end:
-                continue
-            if spans and i < spans[-1][1]:
-                spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-            else:
-                spans.append((i, end))
-        if not spans:
+        found = self.spans(text)
+        if not found:
             return text
         parts: list[str] = []
         done = 0
-        for start, end in spans:
+        for start, end in found:
             parts += (text[done:start], placeholder)
             done = end
         parts.append(text[done:])
@@ -209,11 +213,18 @@ class Redactor:
 
     def __call__(self, logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         secrets = _registry
+        # Most events carry a few short strings and no secret: look for registered values in
+        # all of them at once (joined), and mask string by string only when one shows up.
+        texts = [value for value in event_dict.values() if isinstance(value, str)]
+        dirty = bool(texts) and bool(secrets.spans("\x00".join(texts)))
         for key in list(event_dict):
+            value = event_dict[key]
             if key.lower() in self.keys:
                 event_dict[key] = self.placeholder
-            else:
-                event_dict[key] = self._clean(event_dict[key], secrets)
+            elif not isinstance(value, str):
+                event_dict[key] = self._clean(value, secrets)
+            elif dirty:
+                event_dict[key] = secrets.mask(value, self.placeholder)
         return event_dict
 
 

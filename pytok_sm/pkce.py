@@ -44,7 +44,7 @@ def system_random(alphabet: str, length: int) -> str:
 
     Each character is uniform over ``alphabet``: random bytes at or above the largest
     multiple of its size are dropped (no modulo bias), the rest are mapped onto it in one
-    ``bytes.translate``. About 1 us for a 64-character verifier, where a
+    ``bytes.translate``. About 2 us for a 64-character verifier, where a
     ``secrets.choice`` per character took about 100 us (benchmarks/README.md, figure 3).
     """
     if length <= 0:

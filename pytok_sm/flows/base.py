@@ -228,8 +228,16 @@ class Flow:
             event.kwargs,
         )
 
-    def _emit_transition(self, trigger: str | None, source: str | None, dest: str | None, extra: dict[str, Any]) -> None:
-        fields: dict[str, Any] = {"flow": self.KIND, "flow_id": self.flow_id, "trigger": trigger, "source": source, "dest": dest}
+    def _emit_transition(
+        self, trigger: str | None, source: str | None, dest: str | None, extra: dict[str, Any]
+    ) -> None:
+        fields: dict[str, Any] = {
+            "flow": self.KIND,
+            "flow_id": self.flow_id,
+            "trigger": trigger,
+            "source": source,
+            "dest": dest,
+        }
         fields.update({k: v for k, v in extra.items() if v is not None})
         logs.emit("transition", **fields)
 
@@ -385,8 +393,13 @@ def _plain_routes(machine: Machine) -> dict[tuple[str, str], tuple[str, tuple[st
     An edge with conditions, prepare/before/after or exit callbacks, or one of several
     candidates, and a machine with any other hook, is left out: it keeps the machine's path.
     """
-    hooks = (machine.prepare_event, machine.before_state_change, machine.finalize_event, machine.on_exception,
-             machine.on_final)
+    hooks = (
+        machine.prepare_event,
+        machine.before_state_change,
+        machine.finalize_event,
+        machine.on_exception,
+        machine.on_final,
+    )
     if any(hooks) or list(machine.after_state_change) != ["_log_transition"]:
         return {}
     routes: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
@@ -399,8 +412,8 @@ def _plain_routes(machine: Machine) -> dict[tuple[str, str], tuple[str, tuple[st
                 continue
             if machine.states[source].on_exit:
                 continue
-            enter = machine.states[edge.dest].on_enter
-            if all(isinstance(callback, str) for callback in enter):
+            enter = [callback for callback in machine.states[edge.dest].on_enter if isinstance(callback, str)]
+            if len(enter) == len(machine.states[edge.dest].on_enter):
                 routes[(name, source)] = (edge.dest, tuple(enter))
     return routes
 

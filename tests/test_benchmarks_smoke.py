@@ -1,0 +1,43 @@
+"""The benchmarks of issue 8 still run: every one at a tiny size, in both logging modes.
+
+Only that each benchmark runs and prints its figures is checked, never a timing or a
+ratio: timings belong to ``python -m benchmarks`` on a quiet machine (benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURE = re.compile(r"^\[(?P<number>\d)\] (?P<title>.+) \((?P<mode>[^()]+)\): ratio (?P<ratio>\S+)x", re.M)
+
+
+def test_every_benchmark_runs_and_prints_its_figures() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    figures = [m.groupdict() for m in FIGURE.finditer(run.stdout)]
+    seen = {(f["number"], f["mode"]) for f in figures}
+    for number in ("1", "3", "4", "6") + (("2",) if importlib.util.find_spec("authlib") else ()):
+        for mode in ("default", "logging"):
+            assert (number, mode) in seen, (number, mode, run.stdout)
+    assert ("5", "any logging mode") in seen, run.stdout
+    assert {f["title"].split(": ")[-1] for f in figures if f["number"] == "3"} >= {
+        "browser",
+        "qr",
+        "refresh",
+        "revoke",
+        "user_info",
+    }
+    assert re.search(r"^machine: cpu .+; cores \d+; python ", run.stdout, re.M)
+    assert "figures in" in run.stdout
