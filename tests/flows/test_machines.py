@@ -294,3 +294,27 @@ def test_a_callback_that_beats_the_browser_opened_result_is_accepted() -> None:
     flow.send(Listening(REDIRECT))
     assert flow.state == "opening_browser"
     assert flow.judge(callback(flow.csrf_state))[0] is Verdict.ACCEPT
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_the_compiled_routes_behave_exactly_as_the_transitions_machine(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hot path's route table is compiled from each class's Machine; with it emptied,
+    every trigger goes through ``transitions`` itself, and the story must be the same."""
+    compiled, compiled_events = play(scenario)
+    for flow_class in FLOWS.values():
+        monkeypatch.setattr(flow_class, "_routes", {})
+    machine, machine_events = play(scenario)
+
+    def story(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in e.items() if k != "flow_id"} for e in events]
+
+    assert story(machine_events) == story(compiled_events)
+    assert (machine.state, type(machine.effect), type(machine.error)) == (
+        compiled.state, type(compiled.effect), type(compiled.error))
+
+
+def test_every_edge_of_every_table_is_compiled_into_a_route() -> None:
+    for flow_class in FLOWS.values():
+        assert {(trigger, source) for source, _, trigger in edges(flow_class)} == set(flow_class._routes)
