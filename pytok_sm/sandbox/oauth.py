@@ -35,6 +35,7 @@ __all__ = [
     "hex_challenge",
     "issue_user_tokens",
     "read_client",
+    "read_client_form",
     "read_form",
     "revoke",
     "token",
@@ -85,6 +86,19 @@ def read_client(ctx: Context, form: dict[str, str], *, secret: bool = True) -> A
     return app
 
 
+def read_client_form(
+    ctx: Context, request: Request, *, secret: bool = True
+) -> tuple[dict[str, str], App] | Reply:
+    """The form of a POST and the app it authenticates as, or the error that answers it."""
+    form = read_form(ctx, request)
+    if isinstance(form, Reply):
+        return form
+    app = read_client(ctx, form, secret=secret)
+    if isinstance(app, Reply):
+        return app
+    return form, app
+
+
 def user_token_body(access: TokenRecord, refresh: TokenRecord, now: float) -> dict[str, object]:
     """The flat success answer of the token endpoint for a user login."""
     return {
@@ -129,12 +143,10 @@ def _mint_like(ctx: Context, kind: TokenKind, model: TokenRecord) -> TokenRecord
 
 def token(ctx: Context, request: Request) -> Reply:
     """``POST /v2/oauth/token/``: authorization_code, refresh_token, client_credentials."""
-    form = read_form(ctx, request)
-    if isinstance(form, Reply):
-        return form
-    app = read_client(ctx, form)
-    if isinstance(app, Reply):
-        return app
+    read = read_client_form(ctx, request)
+    if isinstance(read, Reply):
+        return read
+    form, app = read
     grant_type = form.get("grant_type")
     if not grant_type:
         return ctx.oauth_error("invalid_request", messages.DESC_MALFORMED)
@@ -221,12 +233,10 @@ def _refresh(ctx: Context, app: App, form: dict[str, str]) -> Reply:
 
 def revoke(ctx: Context, request: Request) -> Reply:
     """``POST /v2/oauth/revoke/``: kill a token (and by default its whole login)."""
-    form = read_form(ctx, request)
-    if isinstance(form, Reply):
-        return form
-    app = read_client(ctx, form)
-    if isinstance(app, Reply):
-        return app
+    read = read_client_form(ctx, request)
+    if isinstance(read, Reply):
+        return read
+    form, app = read
     value = form.get("token")
     if not value:
         return ctx.oauth_error("invalid_request", messages.DESC_MALFORMED)

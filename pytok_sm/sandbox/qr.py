@@ -26,7 +26,7 @@ from pytok_sm import contract
 from . import messages, pages
 from .authorize import encode_query
 from .context import Context
-from .oauth import read_client, read_form
+from .oauth import read_client_form
 from .scopes import granted, join_scopes, parse_scopes
 from .state import CodeRecord, QrSession, new_code_value, new_secret
 from .wire import FormError, Reply, Request, html, json_reply
@@ -61,12 +61,10 @@ class PhoneError(ValueError):
 
 def get_qrcode(ctx: Context, request: Request) -> Reply:
     """``POST /v2/oauth/get_qrcode/`` (``client_key``, ``scope``, optional ``state``)."""
-    form = read_form(ctx, request)
-    if isinstance(form, Reply):
-        return form
-    app = read_client(ctx, form, secret=False)
-    if isinstance(app, Reply):
-        return app
+    read = read_client_form(ctx, request, secret=False)
+    if isinstance(read, Reply):
+        return read
+    form, app = read
     scopes = parse_scopes(form.get("scope"), allowed=app.scopes)
     if scopes is None:
         return ctx.oauth_error("invalid_scope", messages.DESC_INVALID_SCOPE)
@@ -121,12 +119,10 @@ def _confirmed_fields(ctx: Context, session: QrSession) -> dict[str, str]:
 
 def check_qrcode(ctx: Context, request: Request) -> Reply:
     """``POST /v2/oauth/check_qrcode/`` (``client_key``, ``client_secret``, ``token``)."""
-    form = read_form(ctx, request)
-    if isinstance(form, Reply):
-        return form
-    app = read_client(ctx, form)
-    if isinstance(app, Reply):
-        return app
+    read = read_client_form(ctx, request)
+    if isinstance(read, Reply):
+        return read
+    form, app = read
     value = form.get("token")
     if not value:
         return ctx.oauth_error("invalid_request", messages.DESC_MALFORMED)
