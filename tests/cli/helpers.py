@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,8 @@ from pathlib import Path
 from pytok_sm.sandbox import Sandbox
 from pytok_sm.store import TokenStore
 from pytok_sm.token import Token
+
+from ..ports import free_port, port_is_free  # noqa: F401 - re-exported for the CLI tests
 
 PYTOK = [sys.executable, "-m", "pytok_sm.cli"]
 REPO = Path(__file__).resolve().parents[2]
@@ -135,16 +136,3 @@ def seed_token(sb: Sandbox, store: Path, scopes: tuple[str, ...] = ("user.info.b
     return token
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True

@@ -18,30 +18,13 @@ from pytok_sm.flows import BrowserFlow, RefreshFlow
 from pytok_sm.testing import FakeBrowser
 
 from ..fake_tiktok import FakeTikTok
+from ..ports import free_port, port_is_free
 
 WILDCARD = {"port": 0, "redirect_uri": "http://127.0.0.1:*/callback/"}
 
 
 def config(**kw: object) -> pytok_sm.Config:
     return pytok_sm.Config("aw_key", "aw_secret", **{**WILDCARD, **kw})  # type: ignore[arg-type]
-
-
-def port_is_free(port: int) -> bool:
-    """Nothing listens on the port: a new server (with SO_REUSEADDR, as ours) can bind it."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            s.listen(1)
-        except OSError:
-            return False
-        return True
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def sync_driver(fake: FakeTikTok, **kw: object) -> SyncDriver:

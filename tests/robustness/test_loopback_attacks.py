@@ -24,6 +24,7 @@ from pytok_sm.flows import BrowserFlow
 from pytok_sm.testing import capture_transitions
 
 from ..fake_tiktok import FakeTikTok
+from ..ports import port_is_free
 
 
 @dataclass
@@ -79,18 +80,6 @@ class Waiting:
 
 def status_of(answer: bytes) -> int:
     return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
-
-
-def port_is_free(port: int) -> bool:
-    """Nothing listens on the port: a new server (with SO_REUSEADDR, as ours) can bind it."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            s.listen(1)
-        except OSError:
-            return False
-        return True
 
 
 @pytest.fixture

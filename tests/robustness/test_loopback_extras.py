@@ -19,13 +19,8 @@ from pytok_sm import LoginKit
 from pytok_sm.sandbox import Sandbox, ScriptedBrowser
 from pytok_sm.testing import capture_transitions
 
+from ..ports import free_port
 from .sandbox_kit import browser_login
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def accepts(host: str, port: int) -> bool:
