@@ -36,3 +36,22 @@ def test_ci_runs_the_readme_test_command() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install -q -e '.[test]'" in script
     assert script.rstrip().endswith("pytest")
+
+
+def python_blocks(marker: str) -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if marker in block]
+
+
+def test_the_readme_sandbox_example_runs() -> None:
+    (block,) = python_blocks("with Sandbox() as sb:")
+    exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own README
+
+
+def test_the_readme_stepping_example_runs_and_ends_refreshed() -> None:
+    import pytok_sm
+
+    (block,) = python_blocks("RefreshFlow(kit.config")
+    namespace: dict[str, object] = {"kit": pytok_sm.LoginKit("aw_key", "aw_secret")}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert namespace["flow"].state == "refreshed"  # type: ignore[attr-defined]
