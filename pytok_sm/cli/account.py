@@ -21,11 +21,14 @@ Example:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .. import tiktok
+from ..kit import LoginKit
+from ..store import TokenStore
 from ..token import Token, mask
 from .exits import ExitCode, UsageError, printable
 from .progress import clock_text
@@ -97,16 +100,30 @@ TOKEN = Command(
 )
 
 
+# ---------------------------------------------------------------------------- a kit on the stored token
+@contextlib.contextmanager
+def _kit_on(
+    session: Session, client_key: str, client_secret: str, token: Token, on_token: Callable[[Token | None], None]
+) -> Iterator[LoginKit]:
+    """A kit holding the stored ``token`` that reports every later change to ``on_token``."""
+    with session.kit(client_key, client_secret) as kit:
+        kit.load_token(token, notify=False)
+        kit.on_token = on_token
+        yield kit
+
+
+def _save_rotations(store: TokenStore, client_key: str) -> Callable[[Token | None], None]:
+    """Save a new token the moment the kit has it: the old refresh token is dead from the
+    moment TikTok answered, before refresh_access_token() even returns."""
+    return lambda new: store.save(client_key, new, make_current=False) if new is not None else None
+
+
 # ---------------------------------------------------------------------------- refresh
 def _refresh(args: argparse.Namespace, session: Session) -> int:
     client_key, client_secret = session.client_key(), session.client_secret()
     store = session.store()
     token = session.stored_token(client_key)
-    with session.kit(client_key, client_secret) as kit:
-        kit.load_token(token)
-        # Saved in the hook, before refresh_access_token() even returns: the old refresh
-        # token is dead from the moment TikTok answered.
-        kit.on_token = lambda new: store.save(client_key, new, make_current=False) if new is not None else None
+    with _kit_on(session, client_key, client_secret, token, _save_rotations(store, client_key)) as kit:
         new = kit.refresh_access_token()
     session.print(f"Refreshed the token of open_id {new.open_id or '-'}.")
     for line in describe_token(new):
@@ -135,9 +152,7 @@ def _revoke(args: argparse.Namespace, session: Session) -> int:
         if new is None:
             removed.append(store.remove(client_key, token.open_id))
 
-    with session.kit(client_key, client_secret) as kit:
-        kit.load_token(token)
-        kit.on_token = forget
+    with _kit_on(session, client_key, client_secret, token, forget) as kit:
         try:
             kit.revoke_access_token()
         except BaseException:
@@ -174,9 +189,7 @@ def _whoami(args: argparse.Namespace, session: Session) -> int:
     client_key, client_secret = session.client_key(), session.client_secret()
     store = session.store()
     token = session.stored_token(client_key)
-    with session.kit(client_key, client_secret) as kit:
-        kit.load_token(token)
-        kit.on_token = lambda new: store.save(client_key, new, make_current=False) if new is not None else None
+    with _kit_on(session, client_key, client_secret, token, _save_rotations(store, client_key)) as kit:
         info = kit.get_user_info(fields)
     if args.json:
         session.print(json.dumps(info, indent=2, sort_keys=True, ensure_ascii=False))
