@@ -66,7 +66,7 @@ def per_instance_class(flow_cls: type[Any]) -> type[Any]:
 
 def makers(classes: dict[str, type[Any]], n: int) -> dict[str, Callable[[int], Any]]:
     """One ``make(i)`` per kind: construct flow ``i`` and start it."""
-    from pytok_sm.config import Config
+    from pytok_sm._config import Config
 
     config = Config("aw_benchmark_key", "benchmark_secret")
     # The accounts' tokens exist before their flows do: made outside the measurement.

@@ -7,18 +7,21 @@ Example:
     'http://127.0.0.1:3456/callback/'
     >>> kit.close()
 
-The sandbox emulator (:mod:`pytok_sm.sandbox`), the CLI (:mod:`pytok_sm.cli`), QR rendering
-(:mod:`pytok_sm.qr`) and the test helpers (:mod:`pytok_sm.testing`) are imported only when
-used, so ``import pytok_sm`` stays light. So are the kits: the first use of ``LoginKit`` or
-``AsyncLoginKit`` loads them with the flows, the drivers, httpx and transitions (about 0.1 s),
-so a program that only reads tokens or catches pytok_sm's errors never pays for them.
+This module is the public API; the modules whose names start with ``_`` are private and may
+change in any release. Beside it stand the public subpackages :mod:`pytok_sm.flows` (step a
+flow yourself), :mod:`pytok_sm.drivers` (run one), :mod:`pytok_sm.logs` (the transition
+log), :mod:`pytok_sm.qr` (show a QR code), :mod:`pytok_sm.sandbox` (TikTok in a box) and
+:mod:`pytok_sm.testing` (helpers for your own tests); import them by name.
+
+``import pytok_sm`` stays light: the kits load on first use of ``LoginKit`` or
+``AsyncLoginKit``, with the flows, the drivers, httpx and transitions (about 0.1 s), so a
+program that only reads tokens or catches pytok_sm's errors never pays for them.
 """
 
 from typing import TYPE_CHECKING
 
-from ._version import __version__
-from .config import Config
-from .errors import (
+from ._config import Config
+from ._errors import (
     AccessTokenInvalid,
     ApiError,
     AuthorizationDenied,
@@ -43,11 +46,12 @@ from .errors import (
     TokenStoreError,
     TransportError,
 )
-from .retry import RetryPolicy
-from .token import Token
+from ._retry import RetryPolicy
+from ._token import Token
+from ._version import __version__
 
 if TYPE_CHECKING:
-    from .kit import AsyncLoginKit, LoginKit
+    from ._kit import AsyncLoginKit, LoginKit
 
 __all__ = [
     "AccessTokenInvalid",
@@ -81,21 +85,31 @@ __all__ = [
     "__version__",
 ]
 
+#: Public names defined in a module that is imported on first use.
+_LAZY = {"LoginKit": "._kit", "AsyncLoginKit": "._kit"}
 
-#: Public names defined in a submodule that is imported on first use.
-_LAZY = {"LoginKit": "kit", "AsyncLoginKit": "kit"}
+
+def _claim(value: object) -> object:
+    """Show a public class as ``pytok_sm.Name`` (tracebacks, reprs, pickles), as httpx does."""
+    if isinstance(value, type):
+        value.__module__ = __name__
+    return value
+
+
+for _name in __all__:
+    if _name not in _LAZY and not _name.startswith("_"):
+        _claim(globals()[_name])
+del _name
 
 
 def __getattr__(name: str) -> object:
-    """Import the kits and the heavier submodules (qr, sandbox, testing, cli, ...) on first use."""
-    import importlib
-
+    """Import the kits on first use (they bring httpx, transitions, the flows and drivers)."""
     if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        import importlib
+
+        value = _claim(getattr(importlib.import_module(_LAZY[name], __name__), name))
         globals()[name] = value  # later lookups are plain attribute reads
         return value
-    if name in ("qr", "sandbox", "testing", "cli", "diagrams", "flows", "drivers", "tiktok", "logs", "kit"):
-        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -91,7 +91,7 @@ def render_terminal(url: str, *, color: bool = False, border: int = 2) -> str:
 def write_png(url: str, path: str | os.PathLike[str], *, box_size: int = 8, border: int = 4) -> Path:
     """Write the QR code of ``url`` as a PNG (black on white, 4-module quiet zone).
 
-    Needs Pillow; raises :class:`~pytok_sm.errors.ConfigurationError` naming the fix when
+    Needs Pillow; raises :class:`~pytok_sm.ConfigurationError` naming the fix when
     it is missing.
 
     Example:
@@ -105,7 +105,7 @@ def write_png(url: str, path: str | os.PathLike[str], *, box_size: int = 8, bord
     try:
         from qrcode.image.pil import PilImage
     except ImportError:  # pragma: no cover - Pillow is a test extra
-        from .errors import ConfigurationError
+        from ._errors import ConfigurationError
 
         raise ConfigurationError("qr_png", "writing a PNG needs Pillow: pip install pillow") from None
     image = qrcode.make(url, image_factory=PilImage, box_size=box_size, border=border)

@@ -62,7 +62,7 @@ def test_wheel_contents(dist: Path) -> None:
         info = f"pytok_sm-{version}.dist-info"
         metadata = wheel.read(f"{info}/METADATA").decode()
         entry_points = wheel.read(f"{info}/entry_points.txt").decode()
-    for module in ("__init__.py", "_version.py", "py.typed", "config.py", "tiktok.py", "errors.py", "cli/__init__.py", "cli/__main__.py", "sandbox/__init__.py"):
+    for module in ("__init__.py", "_version.py", "py.typed", "_config.py", "_tiktok.py", "_errors.py", "cli/__init__.py", "cli/__main__.py", "sandbox/__init__.py"):
         assert f"pytok_sm/{module}" in names
     assert not [n for n in names if n.startswith("tests/")]
     assert "Name: pytok-sm" in metadata

@@ -7,7 +7,7 @@ before anything else happens. ``pytok token`` shows the token masked; ``pytok to
 is the one place pytok prints secrets, because a script asked for them.
 
 Example:
-    >>> from pytok_sm.token import Token
+    >>> from pytok_sm._token import Token
     >>> token = Token(access_token="act.secret", expires_at=1000.0 + 7200, open_id="u1",
     ...               refresh_token="rft.secret", refresh_expires_at=1000.0 + 86400 * 180,
     ...               scopes=frozenset({"user.info.basic"}))
@@ -26,10 +26,10 @@ import json
 import time
 from collections.abc import Callable, Iterator
 
-from .. import tiktok
-from ..kit import LoginKit
-from ..store import TokenStore
-from ..token import Token, mask
+from .. import _tiktok as tiktok
+from .._kit import LoginKit
+from .token_file import TokenStore
+from .._token import Token, mask
 from .exits import ExitCode, UsageError, printable
 from .progress import clock_text
 from .session import Command, Session

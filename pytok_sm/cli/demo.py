@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from .. import logs
-from ..kit import LoginKit
-from ..token import Token, mask
+from .._kit import LoginKit
+from .._token import Token, mask
 from .exits import ExitCode
 from .progress import is_interactive
 from .session import Command, Session

@@ -1,7 +1,7 @@
 """Exit codes of the ``pytok`` command, and the one-line message for each error.
 
 Example:
-    >>> from pytok_sm.errors import AuthorizationDenied, NotLoggedIn
+    >>> from pytok_sm._errors import AuthorizationDenied, NotLoggedIn
     >>> [int(exit_code_for(e)) for e in (AuthorizationDenied(), NotLoggedIn(), KeyboardInterrupt())]
     [4, 3, 130]
     >>> error_line(NotLoggedIn())
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 
-from ..errors import (
+from .._errors import (
     AuthorizationDenied,
     ConfigurationError,
     FlowCancelled,
@@ -24,7 +24,7 @@ from ..errors import (
     ReauthorizationRequired,
     TikTokError,
 )
-from ..store import TokenStoreError
+from .token_file import TokenStoreError
 
 __all__ = [
     "EXIT_CODES_TABLE",

@@ -23,8 +23,8 @@ import sys
 import urllib.parse
 from typing import Any
 
-from ..kit import LoginKit
-from ..token import Token
+from .._kit import LoginKit
+from .._token import Token
 from .account import describe_token
 from .exits import ExitCode, UsageError
 from .progress import WaitProgress, is_interactive

@@ -31,7 +31,7 @@ import shutil
 import threading
 from typing import Any, TextIO
 
-from ..flows.base import Flow
+from ..flows._base import Flow
 
 __all__ = ["Terminal", "WaitProgress", "clock_text", "is_interactive", "waiting_text"]
 
@@ -82,7 +82,7 @@ def waiting_text(flow: Flow) -> str | None:
     """The live line for a waiting flow, or None when it is not waiting for a person.
 
     Example:
-        >>> from pytok_sm.config import Config
+        >>> from pytok_sm._config import Config
         >>> from pytok_sm.flows import BrowserFlow
         >>> from pytok_sm.testing import FakeClock
         >>> clock = FakeClock(1000.0)
@@ -177,7 +177,7 @@ class WaitProgress:
 
     Example:
         >>> import io
-        >>> from pytok_sm.config import Config
+        >>> from pytok_sm._config import Config
         >>> from pytok_sm.flows import QrFlow
         >>> out = io.StringIO()
         >>> progress = WaitProgress(Terminal(out, live=False))

@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ..kit import LoginKit
-from ..store import TokenStore, TokenStoreError
-from ..token import Token
+from .._kit import LoginKit
+from .token_file import TokenStore, TokenStoreError
+from .._token import Token
 from .exits import StoredTokenMissing, UsageError
 from .progress import Terminal
 

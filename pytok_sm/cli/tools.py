@@ -52,7 +52,7 @@ def _diagrams_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _diagrams(args: argparse.Namespace, session: Session) -> int:
-    from .. import diagrams
+    from .. import _diagrams as diagrams
 
     directory = Path(args.dir)
     readme = directory.resolve().parent / "README.md"  # its embedded copy of the diagrams

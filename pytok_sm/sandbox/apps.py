@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 __all__ = [
     "DEFAULT_CLIENT_KEY",

@@ -21,7 +21,7 @@ import re
 from typing import Final
 from urllib.parse import quote
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 from . import messages, pages
 from .context import Context

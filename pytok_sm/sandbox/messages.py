@@ -1,4 +1,4 @@
-"""Error descriptions the sandbox sends. Documented ones come from :mod:`pytok_sm.contract`;
+"""Error descriptions the sandbox sends. Documented ones come from :mod:`pytok_sm._contract`;
 the others are the sandbox's own wording for cases TikTok's pages do not spell out.
 
 Example:
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 __all__ = [
     "DESC_ACCESS_DENIED",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 from . import messages
 from .apps import App

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from html import escape
 from urllib.parse import quote
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 __all__ = [
     "SCOPE_DESCRIPTIONS",

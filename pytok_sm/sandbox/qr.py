@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Iterable
 from urllib.parse import parse_qs, quote, urlsplit
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 from . import messages, pages
 from .authorize import encode_query

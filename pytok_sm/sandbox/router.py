@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Final
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 from . import pages
 from .authorize import DECISION_PATH, authorize_decision, authorize_page

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 __all__ = ["granted", "join_scopes", "parse_scopes"]
 

@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 from . import qr
 from .apps import App

@@ -22,7 +22,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 __all__ = [
     "CodeRecord",

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 __all__ = ["TOKEN_LIFETIME_PRESETS", "Switches"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 from . import messages
 from .context import Context

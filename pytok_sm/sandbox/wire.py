@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 
 __all__ = [
     "HTML_HEADERS",

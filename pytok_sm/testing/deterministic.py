@@ -1,7 +1,7 @@
 """A seeded stand-in for the random values of a login, so that recordings replay.
 
 A flow draws its CSRF ``state``, PKCE verifier and QR ``client_ticket`` from a
-:data:`~pytok_sm.pkce.RandomSource` (``(alphabet, length) -> str``). Recording a cassette
+:data:`~pytok_sm._pkce.RandomSource` (``(alphabet, length) -> str``). Recording a cassette
 and replaying it later must draw the *same* values: the QR ``state`` travels in a request
 body and comes back in TikTok's answer, and the ``client_ticket`` TikTok echoes must be the
 flow's own. Pass ``random=DeterministicRandom(seed)`` to the kit in both runs.
@@ -29,7 +29,7 @@ __all__ = ["DeterministicRandom"]
 
 
 class DeterministicRandom:
-    """A :data:`~pytok_sm.pkce.RandomSource` that draws from ``random.Random(seed)``.
+    """A :data:`~pytok_sm._pkce.RandomSource` that draws from ``random.Random(seed)``.
 
     Two instances with the same seed give the same sequence of values; :meth:`reset` starts
     the sequence again. Thread-safe (flows may be created from driver threads).

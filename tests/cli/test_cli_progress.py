@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from pytok_sm.cli.progress import Terminal, WaitProgress, waiting_text
-from pytok_sm.config import Config
+from pytok_sm._config import Config
 from pytok_sm.flows import BrowserFlow, QrFlow
 from pytok_sm.testing import FakeClock
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from pytok_sm.sandbox import Sandbox, ScriptedBrowser
-from pytok_sm.store import TokenStore
+from pytok_sm.cli.token_file import TokenStore
 
 from .helpers import Pytok, Running, sandbox_flags, seed_token
 from .test_cli_usage import assert_one_line_error
@@ -300,7 +300,7 @@ def test_revoke_removes_the_entry(pytok: Pytok, sandbox: Sandbox, tmp_path: Path
 def test_revoke_picks_an_account_with_open_id(pytok: Pytok, sandbox: Sandbox, tmp_path: Path) -> None:
     store = TokenStore(tmp_path / "tokens.json")
     seed_token(sandbox, store.path)
-    from pytok_sm.token import Token
+    from pytok_sm._token import Token
 
     other = Token(access_token="act.other", expires_at=2e9, open_id="someone-else", refresh_token="rft.other")
     store.save(sandbox.client_key, other, make_current=False)
@@ -323,7 +323,7 @@ def test_token_is_masked_by_default_and_whole_with_json(pytok: Pytok, sandbox: S
     assert whole.returncode == 0
     data = json.loads(whole.stdout)
     assert data["access_token"] == token.access_token and data["refresh_token"] == token.refresh_token
-    from pytok_sm.kit import LoginKit
+    from pytok_sm._kit import LoginKit
 
     with LoginKit(sandbox.client_key, "s") as kit:
         assert kit.load_token(data) == token  # scripts can hand it to LoginKit
@@ -405,7 +405,7 @@ def test_default_login_opens_the_browser_and_does_not_print_the_url(pytok: Pytok
 
 
 def test_refresh_without_a_refresh_token_is_not_logged_in(pytok: Pytok, sandbox: Sandbox, tmp_path: Path) -> None:
-    from pytok_sm.token import Token
+    from pytok_sm._token import Token
 
     store = TokenStore(tmp_path / "tokens.json")
     store.save(sandbox.client_key, Token(access_token="act.only", expires_at=2e9, open_id="u1"))

@@ -1,4 +1,4 @@
-"""The token file (pytok_sm.store) per shared/ROBUSTNESS.md: location, modes, atomicity, corruption."""
+"""The token file (pytok_sm.cli.token_file) per shared/ROBUSTNESS.md: location, modes, atomicity, corruption."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pytok_sm.store import SCHEMA_VERSION, TokenStore, TokenStoreError, default_path
-from pytok_sm.token import Token
+from pytok_sm.cli.token_file import SCHEMA_VERSION, TokenStore, TokenStoreError, default_path
+from pytok_sm._token import Token
 
 from .helpers import Pytok
 from .test_cli_usage import assert_one_line_error
@@ -168,9 +168,9 @@ def test_the_cli_prints_the_repair_warning(pytok: Pytok) -> None:
 WRITER = textwrap.dedent(
     """
     import os, sys, time
-    from pytok_sm import store as store_module
-    from pytok_sm.store import TokenStore
-    from pytok_sm.token import Token
+    from pytok_sm.cli import token_file as store_module
+    from pytok_sm.cli.token_file import TokenStore
+    from pytok_sm._token import Token
 
     real_replace = os.replace
 
@@ -225,7 +225,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path, mon
     def broken_fsync(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("pytok_sm.store.os.fsync", broken_fsync)
+    monkeypatch.setattr("pytok_sm.cli.token_file.os.fsync", broken_fsync)
     with pytest.raises(OSError):
         store.save("app", token(access="act.NEW"))
     monkeypatch.undo()
@@ -236,8 +236,8 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path, mon
 CONCURRENT = textwrap.dedent(
     """
     import sys
-    from pytok_sm.store import TokenStore
-    from pytok_sm.token import Token
+    from pytok_sm.cli.token_file import TokenStore
+    from pytok_sm._token import Token
     store = TokenStore(sys.argv[1])
     for i in range(25):
         store.save("app", Token(access_token=f"act.{sys.argv[2]}{i}", expires_at=2e9, open_id=f"{sys.argv[2]}{i}"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pytok_sm import diagrams
+from pytok_sm import _diagrams as diagrams
 from pytok_sm.flows import FLOWS, RevokeFlow
-from pytok_sm.flows.base import StateSpec, t
+from pytok_sm.flows._base import StateSpec, t
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 import pytok_sm
-from pytok_sm import errors
+from pytok_sm import _errors as errors
 from pytok_sm.drivers import AsyncDriver, SyncDriver
 from pytok_sm.flows import BrowserFlow, RefreshFlow
 from pytok_sm.testing import FakeBrowser

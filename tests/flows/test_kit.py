@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import pytok_sm
-from pytok_sm import errors
+from pytok_sm import _errors as errors
 from pytok_sm.testing import FakeBrowser, FakeClock, capture_transitions
 
 from ..fake_tiktok import FakeTikTok, envelope_error, oauth_error

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from pytok_sm import errors
-from pytok_sm.config import Config
-from pytok_sm.diagrams import edges
+from pytok_sm import _errors as errors
+from pytok_sm._config import Config
+from pytok_sm._diagrams import edges
 from pytok_sm.flows import FLOWS, BrowserFlow, Flow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow
-from pytok_sm.flows.effects import (
+from pytok_sm.flows._effects import (
     BrowserOpened,
     Failed,
     Finished,
@@ -28,7 +28,7 @@ from pytok_sm.flows.effects import (
     TransportFailure,
 )
 from pytok_sm.testing import FakeClock, capture_transitions
-from pytok_sm.token import Token
+from pytok_sm._token import Token
 
 from .canned import answer, callback, html_error, oauth_error, qr_answer, rate_limited, token_answer
 
@@ -287,7 +287,7 @@ def test_qr_polling_sleeps_the_configured_interval() -> None:
 
 def test_a_callback_that_beats_the_browser_opened_result_is_accepted() -> None:
     """A fast browser (or remembered consent) may redirect before the driver reports back."""
-    from pytok_sm.flows.browser import Verdict
+    from pytok_sm.flows._browser import Verdict
 
     flow = BrowserFlow(CONFIG, clock=FakeClock())
     flow.start()

@@ -32,8 +32,8 @@ from typing import Any
 
 import httpx
 
-from pytok_sm import LoginKit, RetryPolicy, Token, contract
-from pytok_sm.errors import (
+from pytok_sm import LoginKit, RetryPolicy, Token, _contract as contract
+from pytok_sm._errors import (
     AuthorizationDenied,
     OAuthError,
     ProtocolError,
@@ -42,7 +42,7 @@ from pytok_sm.errors import (
     ReauthorizationRequired,
     TikTokError,
 )
-from pytok_sm.pkce import RandomSource
+from pytok_sm._pkce import RandomSource
 from pytok_sm.sandbox import DEFAULT_CLIENT_KEY, Sandbox, SandboxUser, ScriptedBrowser
 from pytok_sm.testing import DeterministicRandom, FakeBrowser, capture_transitions
 

@@ -42,9 +42,9 @@ from typing import Any
 import pytest
 import structlog
 
-from pytok_sm import AsyncLoginKit, LoginKit, Token, tiktok
+from pytok_sm import AsyncLoginKit, LoginKit, Token, _tiktok as tiktok
 from pytok_sm.drivers import SyncDriver
-from pytok_sm.errors import (
+from pytok_sm._errors import (
     AccessTokenInvalid,
     ApiError,
     AuthorizationDenied,
@@ -64,8 +64,8 @@ from pytok_sm.errors import (
     TikTokError,
     TransportError,
 )
-from pytok_sm.flows.base import Flow
-from pytok_sm.flows.effects import Send
+from pytok_sm.flows._base import Flow
+from pytok_sm.flows._effects import Send
 from pytok_sm.logs import processors
 from pytok_sm.sandbox import App, Sandbox, ScriptedBrowser
 from pytok_sm.testing import FakeBrowser

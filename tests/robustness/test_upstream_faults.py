@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pytok_sm import AsyncLoginKit, LoginKit, Token, contract
-from pytok_sm.errors import (
+from pytok_sm import AsyncLoginKit, LoginKit, Token, _contract as contract
+from pytok_sm._errors import (
     AccessTokenInvalid,
     ApiError,
     OAuthError,
@@ -43,7 +43,7 @@ from pytok_sm.errors import (
 )
 from pytok_sm.sandbox import Sandbox
 from pytok_sm.testing import capture_transitions
-from pytok_sm.token import MAX_LIFETIME
+from pytok_sm._token import MAX_LIFETIME
 
 from .sandbox_kit import (
     FAST_RETRY,

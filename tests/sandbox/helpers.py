@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 from pytok_sm.sandbox import DECISION_PATH, Sandbox
 
 REDIRECT_URI = "http://127.0.0.1:3456/callback/"

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 from pytok_sm.sandbox import DECISION_PATH, App, Sandbox, default_desktop_app
 
 from .helpers import AppDriver

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 from pytok_sm.sandbox import FAULT_ENDPOINTS, FAULT_KINDS, REDIRECT_TRAP_PATH, Faults, Sandbox
 
 from .helpers import AppDriver

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import pytok_sm.sandbox as package
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 from pytok_sm.sandbox import DEFAULT_CLIENT_KEY, Clock, Sandbox, ScriptedBrowser, Switches, main
 
 from .helpers import AppDriver
@@ -219,7 +219,7 @@ class TestPackage:
         for source in Path(package.__file__).parent.glob("*.py"):
             for line in source.read_text().splitlines():
                 if line.startswith(("import pytok_sm", "from pytok_sm")) and "sandbox" not in line:
-                    assert line == "from pytok_sm import contract", (source.name, line)
+                    assert line == "from pytok_sm import _contract as contract", (source.name, line)
 
     def test_browser_is_webbrowser_open_compatible(self) -> None:
         browser = ScriptedBrowser(background=False, follow_redirect=False)

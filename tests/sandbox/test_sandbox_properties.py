@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 from pytok_sm.sandbox import Sandbox, default_desktop_app, hex_challenge
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 from pytok_sm.sandbox import Sandbox, messages
 
 from .helpers import AppDriver, revoked_reason

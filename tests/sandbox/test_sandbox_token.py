@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from pytok_sm import contract
+from pytok_sm import _contract as contract
 from pytok_sm.sandbox import App, Sandbox, messages
 
 from .helpers import AppDriver, revoked_reason

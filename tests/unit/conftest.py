@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from pytok_sm.config import Config
+from pytok_sm._config import Config
 
 CLIENT_KEY = "aw_unit_key"
 CLIENT_SECRET = "unit-secret-value-0001"

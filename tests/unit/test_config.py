@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from pytok_sm import contract
-from pytok_sm.config import Config, normalize_scopes
-from pytok_sm.errors import ConfigurationError, TikTokError
-from pytok_sm.retry import RetryPolicy
+from pytok_sm import _contract as contract
+from pytok_sm._config import Config, normalize_scopes
+from pytok_sm._errors import ConfigurationError, TikTokError
+from pytok_sm._retry import RetryPolicy
 
 from .conftest import CLIENT_KEY, CLIENT_SECRET
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 import pytok_sm
-from pytok_sm import errors
-from pytok_sm.errors import (
+from pytok_sm import _errors as errors
+from pytok_sm._errors import (
     AccessTokenInvalid,
     ApiError,
     AuthorizationDenied,

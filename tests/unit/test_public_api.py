@@ -61,7 +61,7 @@ def test_star_import_gives_exactly_all() -> None:
 
 
 def test_public_classes_come_from_their_modules() -> None:
-    from pytok_sm import config, errors, retry, token
+    from pytok_sm import _config as config, _errors as errors, _retry as retry, _token as token
 
     assert pytok_sm.Config is config.Config
     assert pytok_sm.Token is token.Token

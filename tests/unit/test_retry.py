@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from pytok_sm.retry import Outcome, RequestKind, RetryPolicy, parse_retry_after
+from pytok_sm._retry import Outcome, RequestKind, RetryPolicy, parse_retry_after
 
 K = RequestKind
 

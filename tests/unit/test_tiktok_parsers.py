@@ -1,4 +1,4 @@
-"""The parsers of pytok_sm.tiktok: the body decides, odd answers are typed errors."""
+"""The parsers of pytok_sm._tiktok: the body decides, odd answers are typed errors."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytok_sm import contract
-from pytok_sm.errors import (
+from pytok_sm import _contract as contract
+from pytok_sm._errors import (
     AccessTokenInvalid,
     ApiError,
     OAuthError,
@@ -23,8 +23,8 @@ from pytok_sm.errors import (
     ScopeError,
     TikTokError,
 )
-from pytok_sm.retry import Outcome, RequestKind
-from pytok_sm.tiktok import (
+from pytok_sm._retry import Outcome, RequestKind
+from pytok_sm._tiktok import (
     MAX_BODY_BYTES,
     Callback,
     QrCode,
@@ -40,7 +40,7 @@ from pytok_sm.tiktok import (
     parse_token,
     parse_user_info,
 )
-from pytok_sm.token import Token
+from pytok_sm._token import Token
 
 CANARY = "CANARY-body-7f3a"
 

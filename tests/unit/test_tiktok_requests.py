@@ -1,4 +1,4 @@
-"""The request builders of pytok_sm.tiktok: method, URL, form field names and values."""
+"""The request builders of pytok_sm._tiktok: method, URL, form field names and values."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import urllib.parse
 
 import pytest
 
-from pytok_sm import contract, pkce
-from pytok_sm.config import Config
-from pytok_sm.errors import ConfigurationError
-from pytok_sm.retry import RequestKind
-from pytok_sm.tiktok import (
+from pytok_sm import _contract as contract, _pkce as pkce
+from pytok_sm._config import Config
+from pytok_sm._errors import ConfigurationError
+from pytok_sm._retry import RequestKind
+from pytok_sm._tiktok import (
     DEFAULT_USER_FIELDS,
     Request,
     authorize_url,

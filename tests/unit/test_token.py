@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytok_sm.errors import ProtocolError
-from pytok_sm.token import MAX_LIFETIME, Token, mask
+from pytok_sm._errors import ProtocolError
+from pytok_sm._token import MAX_LIFETIME, Token, mask
 
 NOW = 1_700_000_000.0
 ACCESS = "act.1234567890abcdefACCESS"

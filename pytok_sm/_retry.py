@@ -98,7 +98,7 @@ class RetryPolicy:
     jitter: float = 1.0  # 0 = no jitter, 1 = full jitter
 
     def __post_init__(self) -> None:
-        from .errors import ConfigurationError
+        from ._errors import ConfigurationError
 
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
             raise ConfigurationError("retry.max_attempts", "must be an integer 1..10")

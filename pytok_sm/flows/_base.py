@@ -3,7 +3,7 @@
 A flow class declares ``STATES`` (name, the effect method run on entering, the method that
 reads the driver's result, final or not) and ``TRANSITIONS`` (trigger, sources, dest). From
 those two tables come its behaviour (a trigger not in the table raises), its transition
-log (one ``transition`` event per change) and its diagram (:mod:`pytok_sm.diagrams`).
+log (one ``transition`` event per change) and its diagram (:mod:`pytok_sm._diagrams`).
 
 One ``transitions.Machine`` is built per flow *class* (``model=None``); instances hold only
 their state and data in ``__slots__``, so thousands of flows cost little. The plain edges of
@@ -25,12 +25,12 @@ from typing import Any, ClassVar, TypeVar
 from transitions import EventData, Machine
 
 from .. import logs
-from ..config import Config
-from ..errors import FlowCancelled, FlowUsageError, TikTokError, TransportError
-from ..pkce import RandomSource, system_random
-from ..retry import Outcome, RequestKind
-from ..tiktok import Request, Response, outcome_of
-from .effects import Effect, Failed, Send, Sleep, Slept, TransportFailure
+from .._config import Config
+from .._errors import FlowCancelled, FlowUsageError, TikTokError, TransportError
+from .._pkce import RandomSource, system_random
+from .._retry import Outcome, RequestKind
+from .._tiktok import Request, Response, outcome_of
+from ._effects import Effect, Failed, Send, Sleep, Slept, TransportFailure
 
 __all__ = ["Flow", "StateSpec", "Transition"]
 
@@ -152,7 +152,7 @@ class Flow:
         """Feed the result of the last effect; returns the next effect.
 
         A finished flow returns its final effect again; a result of the wrong kind raises
-        :class:`~pytok_sm.errors.FlowUsageError` and changes nothing.
+        :class:`~pytok_sm.FlowUsageError` and changes nothing.
         """
         if self.effect is None:
             raise FlowUsageError(f"{self.KIND} flow {self.flow_id} has not started; call start() first")
@@ -314,7 +314,7 @@ class Flow:
 
         Example:
             >>> from pytok_sm.flows import RevokeFlow
-            >>> from pytok_sm.config import Config
+            >>> from pytok_sm._config import Config
             >>> cfg = Config("aw_key", "s")
             >>> flow = RevokeFlow(cfg, access_token="act.x")
             >>> _ = flow.start()
@@ -362,7 +362,7 @@ class Flow:
 
     @staticmethod
     def _dump(value: Any) -> Any:
-        from ..token import Token
+        from .._token import Token
 
         if isinstance(value, Token):
             return value.to_dict()

@@ -6,8 +6,8 @@ echoes must be ours, and a ``confirmed`` answer without our ticket is refused: i
 never exchanged. The code comes from ``redirect_uri``'s query or from a bare ``code`` field.
 
 Example:
-    >>> from pytok_sm.config import Config
-    >>> from pytok_sm.tiktok import Response
+    >>> from pytok_sm._config import Config
+    >>> from pytok_sm._tiktok import Response
     >>> flow = QrFlow(Config("aw_key", "s"), random=lambda alphabet, n: "T" * n)
     >>> _ = flow.start()
     >>> flow.send(Response(200, {}, b'{"scan_qrcode_url": "aweme://authorize?client_ticket=tobefilled", "token": "qr1"}'))
@@ -21,13 +21,13 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from .. import contract, logs, pkce, tiktok
-from ..config import Config
-from ..errors import FlowTimeout, ProtocolError, QrCodeExpired, QrCodeUtilised, QrTicketMismatch
-from ..retry import RequestKind
-from ..token import Token
-from .base import RETRYING, Flow, StateSpec, t
-from .effects import Finished, Shown, ShowQrCode, Sleep
+from .. import _contract as contract, logs, _pkce as pkce, _tiktok as tiktok
+from .._config import Config
+from .._errors import FlowTimeout, ProtocolError, QrCodeExpired, QrCodeUtilised, QrTicketMismatch
+from .._retry import RequestKind
+from .._token import Token
+from ._base import RETRYING, Flow, StateSpec, t
+from ._effects import Finished, Shown, ShowQrCode, Sleep
 
 __all__ = ["QrFlow"]
 

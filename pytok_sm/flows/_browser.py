@@ -4,8 +4,8 @@ https://developers.tiktok.com/doc/login-kit-desktop. PKCE with TikTok's hex chal
 a CSRF ``state`` checked in constant time, the code exchanged exactly once.
 
 Example (stepping by hand, as a web app would across two requests):
-    >>> from pytok_sm.config import Config
-    >>> from pytok_sm.flows.effects import Listening, BrowserOpened
+    >>> from pytok_sm._config import Config
+    >>> from pytok_sm.flows._effects import Listening, BrowserOpened
     >>> flow = BrowserFlow(Config("aw_key", "s"))
     >>> flow.start()
     Listen(port=3456)
@@ -23,13 +23,13 @@ import enum
 import hmac
 from typing import Any
 
-from .. import contract, logs, pkce, tiktok
-from ..config import Config
-from ..errors import AuthorizationDenied, CallbackPortBusy, FlowTimeout
-from ..tiktok import Callback
-from ..token import Token
-from .base import RETRYING, Flow, StateSpec, t
-from .effects import (
+from .. import _contract as contract, logs, _pkce as pkce, _tiktok as tiktok
+from .._config import Config
+from .._errors import AuthorizationDenied, CallbackPortBusy, FlowTimeout
+from .._tiktok import Callback
+from .._token import Token
+from ._base import RETRYING, Flow, StateSpec, t
+from ._effects import (
     AwaitCallback,
     BrowserOpened,
     Finished,

@@ -1,7 +1,7 @@
 """The validated, frozen configuration of a TikTok app (the original PyTok keywords).
 
 Every value is checked when the object is made; a wrong one raises
-:class:`~pytok_sm.errors.ConfigurationError` naming the field and the allowed range.
+:class:`~pytok_sm.ConfigurationError` naming the field and the allowed range.
 
 Example:
     >>> cfg = Config("aw_key", "secret", scopes="user.info.basic,user.info.stats")
@@ -12,7 +12,7 @@ Example:
     >>> Config("aw_key", "secret", port=70000)
     Traceback (most recent call last):
     ...
-    pytok_sm.errors.ConfigurationError: port: must be an integer 0..65535, got 70000
+    pytok_sm.ConfigurationError: port: must be an integer 0..65535, got 70000
     >>> Config("aw_key", "secret", port=0, redirect_uri="http://127.0.0.1:*/callback/").wildcard_port
     True
 """
@@ -27,9 +27,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import contract
-from .errors import ConfigurationError
-from .retry import RetryPolicy
+from . import _contract as contract
+from ._errors import ConfigurationError
+from ._retry import RetryPolicy
 
 __all__ = ["Config", "DEFAULT_REQUEST_HEADER", "LOOPBACK_HOSTS", "normalize_scopes"]
 

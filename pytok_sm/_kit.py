@@ -27,18 +27,18 @@ from typing import Any
 
 import httpx
 
-from . import contract, tiktok
-from .config import Config
+from . import _contract as contract, _tiktok as tiktok
+from ._config import Config
 from .drivers import AsyncDriver, SyncDriver
-from .drivers.sync import OpenBrowserSetting
-from .errors import AccessTokenInvalid, CallbackRejected, NotLoggedIn
+from .drivers._sync import OpenBrowserSetting
+from ._errors import AccessTokenInvalid, CallbackRejected, NotLoggedIn
 from .flows import BrowserFlow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow
-from .flows.base import Flow
-from .flows.browser import Verdict
-from .flows.effects import BrowserOpened, Listening, ShowQrCode
-from .pkce import RandomSource, system_random
-from .retry import RetryPolicy
-from .token import Token
+from .flows._base import Flow
+from .flows._browser import Verdict
+from .flows._effects import BrowserOpened, Listening, ShowQrCode
+from ._pkce import RandomSource, system_random
+from ._retry import RetryPolicy
+from ._token import Token
 
 __all__ = ["AsyncLoginKit", "LoginKit"]
 
@@ -231,7 +231,7 @@ class _KitCore:
 class LoginKit(_KitCore):
     """TikTok Login Kit for one app, the original PyTok API (sync).
 
-    Configuration keywords are those of PyTok's ``LoginKit``; see :class:`~pytok_sm.config.Config`.
+    Configuration keywords are those of PyTok's ``LoginKit``; see :class:`~pytok_sm.Config`.
     ``transport`` or ``http_client`` plug in another HTTP layer (tests, proxies).
     """
 
@@ -273,7 +273,7 @@ class LoginKit(_KitCore):
     def oauth_server(self, timeout: float = 300.0, **driver_kwargs: Any) -> Token:
         """Log in through the browser and the loopback server; keeps and returns the token.
 
-        Raises :class:`~pytok_sm.errors.AuthorizationDenied`, ``FlowTimeout``,
+        Raises :class:`~pytok_sm.AuthorizationDenied`, ``FlowTimeout``,
         ``CallbackPortBusy`` (before any browser opens), or another ``TikTokError``.
         """
         token: Token = self.run(self.browser_flow(timeout=timeout), **driver_kwargs)

@@ -6,8 +6,8 @@ stops working at once); an answer without one keeps the old. ``invalid_grant`` e
 ``reauth_required``: the person must log in again, nothing is retried.
 
 Example:
-    >>> from pytok_sm.config import Config
-    >>> from pytok_sm.tiktok import Response
+    >>> from pytok_sm._config import Config
+    >>> from pytok_sm._tiktok import Response
     >>> flow = RefreshFlow(Config("aw_key", "s"), refresh_token="rft.old", clock=lambda: 0.0)
     >>> flow.start()
     Send(request=Request(POST https://open.tiktokapis.com/v2/oauth/token/, form fields: client_key, client_secret, grant_type, refresh_token))
@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import logs, tiktok
-from ..config import Config
-from ..errors import NotLoggedIn, ReauthorizationRequired
-from ..retry import RequestKind
-from ..token import Token
-from .base import RETRYING, Flow, StateSpec, t
-from .effects import Finished
+from .. import logs, _tiktok as tiktok
+from .._config import Config
+from .._errors import NotLoggedIn, ReauthorizationRequired
+from .._retry import RequestKind
+from .._token import Token
+from ._base import RETRYING, Flow, StateSpec, t
+from ._effects import Finished
 
 __all__ = ["RefreshFlow"]
 

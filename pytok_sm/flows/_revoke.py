@@ -5,8 +5,8 @@ is already dead counts as success (``invalid_grant`` / ``invalid_request`` on re
 ``revoked`` with ``already_dead=True``): the goal, a dead token, is reached.
 
 Example:
-    >>> from pytok_sm.config import Config
-    >>> from pytok_sm.tiktok import Response
+    >>> from pytok_sm._config import Config
+    >>> from pytok_sm._tiktok import Response
     >>> flow = RevokeFlow(Config("aw_key", "s"), access_token="act.x")
     >>> _ = flow.start()
     >>> flow.send(Response(200, {}, b""))
@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import logs, tiktok
-from ..config import Config
-from ..errors import NotLoggedIn, OAuthError
-from .base import RETRYING, Flow, StateSpec, t
-from .effects import Finished
+from .. import logs, _tiktok as tiktok
+from .._config import Config
+from .._errors import NotLoggedIn, OAuthError
+from ._base import RETRYING, Flow, StateSpec, t
+from ._effects import Finished
 
 __all__ = ["RevokeFlow"]
 

@@ -2,7 +2,7 @@
 
 Requests are plain :class:`Request` values (no I/O here); drivers send them and hand back a
 :class:`Response`. Parsers turn a response into a value or raise a typed error from
-:mod:`pytok_sm.errors`. **The body decides, not the status**: TikTok answers some OAuth
+:mod:`pytok_sm._errors`. **The body decides, not the status**: TikTok answers some OAuth
 errors with HTTP 200 (shared/TIKTOK-API.md section 2).
 
 Docs: https://developers.tiktok.com/doc/oauth-user-access-token-management,
@@ -11,7 +11,7 @@ https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info,
 https://developers.tiktok.com/doc/oauth-error-handling.
 
 Example:
-    >>> from pytok_sm.config import Config
+    >>> from pytok_sm._config import Config
     >>> cfg = Config("aw_key", "s3cret")
     >>> req = refresh_request(cfg, "rft.old")
     >>> req.method, req.url, sorted(req.form)
@@ -22,7 +22,7 @@ Example:
     ...             RequestKind.REFRESH)
     Traceback (most recent call last):
     ...
-    pytok_sm.errors.ReauthorizationRequired: invalid_grant: the refresh token is no longer valid; log in again (log_id L1)
+    pytok_sm.ReauthorizationRequired: invalid_grant: the refresh token is no longer valid; log in again (log_id L1)
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import contract
-from .config import Config
-from .errors import (
+from . import _contract as contract
+from ._config import Config
+from ._errors import (
     AccessTokenInvalid,
     ApiError,
     ConfigurationError,
@@ -46,8 +46,8 @@ from .errors import (
     ScopeError,
     TikTokError,
 )
-from .retry import Outcome, RequestKind, parse_retry_after
-from .token import Token
+from ._retry import Outcome, RequestKind, parse_retry_after
+from ._token import Token
 
 __all__ = [
     "Callback",

@@ -6,7 +6,7 @@ in ``cancelled``) and releases the port.
 
 Example:
     >>> import asyncio, httpx
-    >>> from pytok_sm.config import Config
+    >>> from pytok_sm._config import Config
     >>> from pytok_sm.flows import RevokeFlow
     >>> async def main():
     ...     transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
@@ -26,9 +26,9 @@ from typing import Any, TextIO
 
 import httpx
 
-from ..errors import ProtocolError, TikTokError
-from ..flows.base import Flow
-from ..flows.effects import (
+from .._errors import ProtocolError, TikTokError
+from ..flows._base import Flow
+from ..flows._effects import (
     AwaitCallback,
     BrowserOpened,
     Failed,
@@ -45,10 +45,10 @@ from ..flows.effects import (
     TimedOut,
     TransportFailure,
 )
-from ..loopback import LoopbackServer
-from ..tiktok import Callback, Request, Response
-from . import _http
-from .sync import OpenBrowserSetting, _redirect_path, open_url, tell_url
+from ._loopback import LoopbackServer
+from .._tiktok import Callback, Request, Response
+from . import _transport as _http
+from ._sync import OpenBrowserSetting, _redirect_path, open_url, tell_url
 
 __all__ = ["AsyncDriver"]
 
@@ -151,7 +151,7 @@ class AsyncDriver:
     def _listen(
         self, flow: Flow, effect: Listen, inbox: asyncio.Queue[Callback]
     ) -> tuple[LoopbackServer | None, Listening | PortBusy]:
-        from ..flows.browser import BrowserFlow
+        from ..flows._browser import BrowserFlow
 
         assert isinstance(flow, BrowserFlow)
         loop = asyncio.get_running_loop()

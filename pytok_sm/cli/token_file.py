@@ -32,7 +32,7 @@ How (shared/ROBUSTNESS.md, "Token storage on disk"):
 
 Example:
     >>> import tempfile, pathlib
-    >>> from pytok_sm.token import Token
+    >>> from pytok_sm._token import Token
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> store = TokenStore(folder / "pytok" / "tokens.json")
     >>> store.save("aw_key", Token(access_token="act.a", expires_at=2e9, open_id="u1", refresh_token="rft.r"))
@@ -56,9 +56,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import logs
-from .errors import TikTokError, TokenStoreError
-from .token import Token
+from .. import logs
+from .._errors import TikTokError, TokenStoreError
+from .._token import Token
 
 __all__ = ["SCHEMA_VERSION", "StoreData", "TokenStore", "TokenStoreError", "default_path"]
 

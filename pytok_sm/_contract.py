@@ -1,12 +1,12 @@
 """TikTok Open API v2: the wire contract as constants, shared by the client and the sandbox.
 
 This module holds *facts* only (paths, field names, error values, scope rules), never code
-that builds or parses a request: the client (:mod:`pytok_sm.tiktok`) and the emulator
+that builds or parses a request: the client (:mod:`pytok_sm._tiktok`) and the emulator
 (:mod:`pytok_sm.sandbox`) each speak the protocol with their own code, so that a mistake in
 one is caught by the other. The source is ``shared/TIKTOK-API.md``.
 
 Example:
-    >>> from pytok_sm import contract
+    >>> from pytok_sm import _contract as contract
     >>> contract.TOKEN_PATH
     '/v2/oauth/token/'
     >>> contract.FIELD_SCOPES["follower_count"]

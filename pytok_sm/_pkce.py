@@ -20,7 +20,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 
-from .contract import VERIFIER_ALPHABET, VERIFIER_MAX_LENGTH, VERIFIER_MIN_LENGTH
+from ._contract import VERIFIER_ALPHABET, VERIFIER_MAX_LENGTH, VERIFIER_MIN_LENGTH
 
 __all__ = [
     "RandomSource",

@@ -7,7 +7,7 @@ on the exact redirect path with the right ``state`` reaches the flow, and only o
 The request line and query are never logged, only the verdict.
 
 Example:
-    >>> from pytok_sm.flows.browser import Verdict
+    >>> from pytok_sm.flows._browser import Verdict
     >>> server = LoopbackServer(0, "/callback/", judge=lambda cb: (Verdict.REJECT, "state mismatch"))
     >>> port = server.start()
     >>> import urllib.request, urllib.error
@@ -31,9 +31,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import logs
-from .errors import CallbackPortBusy
-from .tiktok import Callback, parse_callback_query
+from .. import logs
+from .._errors import CallbackPortBusy
+from .._tiktok import Callback, parse_callback_query
 
 __all__ = ["LoopbackServer"]
 
@@ -320,7 +320,7 @@ class LoopbackServer:
         return _response(status, page("Bad request", message))
 
     def _callback(self, query: str) -> bytes:
-        from .flows.browser import Verdict
+        from ..flows._browser import Verdict
 
         callback = parse_callback_query(query)
         if self._used:

@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import TikTokError
-from ..tiktok import Callback, Request, Response
+from .._errors import TikTokError
+from .._tiktok import Callback, Request, Response
 
 __all__ = [
     "AwaitCallback",

@@ -4,8 +4,8 @@ https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info. The kit wraps it 
 refresh and one retry" on ``access_token_invalid``; ``scope_not_authorized`` never refreshes.
 
 Example:
-    >>> from pytok_sm.config import Config
-    >>> from pytok_sm.tiktok import Response
+    >>> from pytok_sm._config import Config
+    >>> from pytok_sm._tiktok import Response
     >>> flow = UserInfoFlow(Config("aw_key", "s"), access_token="act.x", fields=["display_name"])
     >>> _ = flow.start()
     >>> flow.send(Response(200, {}, b'{"data": {"user": {"display_name": "Ann"}}, "error": {"code": "ok"}}')).result
@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .. import logs, tiktok
-from ..config import Config
-from ..errors import NotLoggedIn
-from .base import RETRYING, Flow, StateSpec, t
-from .effects import Finished
+from .. import logs, _tiktok as tiktok
+from .._config import Config
+from .._errors import NotLoggedIn
+from ._base import RETRYING, Flow, StateSpec, t
+from ._effects import Finished
 
 __all__ = ["UserInfoFlow"]
 

@@ -2,7 +2,7 @@
 
 Example:
     >>> import httpx
-    >>> from pytok_sm.config import Config
+    >>> from pytok_sm._config import Config
     >>> from pytok_sm.flows import RevokeFlow
     >>> transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
     >>> driver = SyncDriver(httpx.Client(transport=transport))
@@ -21,9 +21,9 @@ from typing import Any, TextIO
 import httpx
 
 from .. import logs
-from ..errors import ProtocolError, TikTokError
-from ..flows.base import Flow
-from ..flows.effects import (
+from .._errors import ProtocolError, TikTokError
+from ..flows._base import Flow
+from ..flows._effects import (
     AwaitCallback,
     BrowserOpened,
     Failed,
@@ -40,9 +40,9 @@ from ..flows.effects import (
     TimedOut,
     TransportFailure,
 )
-from ..loopback import LoopbackServer
-from ..tiktok import Request, Response
-from . import _http
+from ._loopback import LoopbackServer
+from .._tiktok import Request, Response
+from . import _transport as _http
 
 __all__ = ["OpenBrowserSetting", "SyncDriver", "open_url"]
 
@@ -177,7 +177,7 @@ class SyncDriver:
             return _http.failure(exc)
 
     def _listen(self, flow: Flow, effect: Listen) -> tuple[LoopbackServer | None, Listening | PortBusy]:
-        from ..flows.browser import BrowserFlow
+        from ..flows._browser import BrowserFlow
 
         assert isinstance(flow, BrowserFlow)
         server = LoopbackServer(

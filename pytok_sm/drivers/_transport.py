@@ -1,4 +1,4 @@
-"""Turning :class:`~pytok_sm.tiktok.Request` into httpx calls and httpx answers back.
+"""Turning :class:`~pytok_sm._tiktok.Request` into httpx calls and httpx answers back.
 
 Shared by both drivers: the overall per-call deadline (httpx's timeouts are per read, so a
 slow-drip body could go on forever), the body size cap, redirects never followed, and the
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import httpx
 
-from ..flows.effects import TransportFailure
-from ..tiktok import MAX_BODY_BYTES, Request, Response
+from ..flows._effects import TransportFailure
+from .._tiktok import MAX_BODY_BYTES, Request, Response
 
 #: Failures where the request certainly never reached the server.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)

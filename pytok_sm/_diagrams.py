@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .flows import FLOWS
-from .flows.base import Flow
+from .flows._base import Flow
 
 __all__ = ["check", "document", "mermaid", "readme_section", "write"]
 

@@ -2,7 +2,7 @@
 
 Times are seconds since the epoch, computed at receipt from an injectable clock. Secrets
 (access and refresh token) never appear in ``repr``. Odd field values follow
-shared/ROBUSTNESS.md: a wrong type is a :class:`~pytok_sm.errors.ProtocolError`, a negative
+shared/ROBUSTNESS.md: a wrong type is a :class:`~pytok_sm.ProtocolError`, a negative
 lifetime counts as already expired, a huge one is clamped to ten years.
 
 Example:
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ProtocolError
+from ._errors import ProtocolError
 
 __all__ = ["Token", "mask"]
 
