@@ -13,13 +13,13 @@ import sys
 
 def main() -> int:
     from pytok_sm.sandbox import Sandbox, Switches
-    from pytok_sm.sandbox import server as sandbox_server
+    from pytok_sm.sandbox import _server as sandbox_server
 
     options = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     # socketserver's default listen backlog is 5: a fan-out of hundreds of simultaneous
     # connects would overflow it and stall on SYN retransmits (1 s, 3 s, ...). TikTok's
     # front end has no such queue, so the emulator gets a realistic one (this process only).
-    sandbox_server._Server.request_queue_size = int(options.pop("backlog", 1024))
+    sandbox_server.Server.request_queue_size = int(options.pop("backlog", 1024))
     switches = Switches(**options)
     out = sys.stdout
     with Sandbox(switches=switches) as sb:

@@ -4,7 +4,7 @@
 line: wall and CPU seconds (user + system, every thread of the process) of the wait alone,
 and the times of the requests sent. Scenarios:
 
-* ``qr``: a pytok_sm QR flow (``LoginKit.run(kit.qr_flow(timeout=SECONDS))``) polling
+* ``qr``: a pytok_sm QR flow (``kit.run(QrFlow(kit.config, timeout=SECONDS))``) polling
   check_qrcode every INTERVAL until it times out (the sync driver ticks 4 times a second);
 * ``browser``: ``LoginKit.oauth_server(timeout=SECONDS)`` with nobody coming back: the
   loopback server's select loop and the driver's 0.25 s queue waits;
@@ -48,6 +48,7 @@ def main(argv: list[str]) -> int:
     outcome = "?"
     if scenario in ("qr", "browser"):
         from pytok_sm import FlowTimeout, LoginKit
+        from pytok_sm.flows import QrFlow
 
         kit = LoginKit(
             info["client_key"],
@@ -63,7 +64,7 @@ def main(argv: list[str]) -> int:
         cpu0, t0 = _cpu(), time.monotonic()
         try:
             if scenario == "qr":
-                kit.run(kit.qr_flow(timeout=seconds))
+                kit.run(QrFlow(kit.config, timeout=seconds))
             else:
                 kit.oauth_server(timeout=seconds)
         except FlowTimeout:

@@ -22,16 +22,18 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import time
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import _contract as contract
 from ._errors import ConfigurationError
+from ._pkce import RandomSource, system_random
 from ._retry import RetryPolicy
 
-__all__ = ["Config", "DEFAULT_REQUEST_HEADER", "LOOPBACK_HOSTS", "normalize_scopes"]
+__all__ = ["Config", "DEFAULT_REQUEST_HEADER", "LOOPBACK_HOSTS", "cached_config", "keyword_docs", "normalize_scopes"]
 
 DEFAULT_REQUEST_HEADER: Mapping[str, str] = {"Content-Type": contract.FORM_CONTENT_TYPE}
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -127,21 +129,53 @@ class Config:
     (it is validated again).
     """
 
-    client_key: str
-    client_secret: str = field(repr=False)
-    port: int = 3456
-    scopes: tuple[str, ...] | str | Iterable[str] = (contract.SCOPE_USER_INFO_BASIC,)
-    redirect_uri: str | None = None
-    authorization_url: str = contract.AUTHORIZATION_URL
-    base_api_url: str = contract.BASE_API_URL
-    csrf_state_length: int = 32
-    code_verifier_length: int = 64
-    client_ticket_length: int = 64
-    request_header: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_REQUEST_HEADER))
-    http_timeout: float = 10.0
-    call_deadline: float = 30.0
-    qr_poll_interval: float = 1.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    client_key: str = field(metadata={"doc": "your app's client key, from the TikTok developer portal (required)"})
+    client_secret: str = field(repr=False, metadata={"doc": "your app's client secret (required; never logged or shown)"})
+    port: int = field(default=3456, metadata={"doc": "loopback port of the browser login, 0..65535 (0: any free port)"})
+    scopes: tuple[str, ...] | str | Iterable[str] = field(
+        default=(contract.SCOPE_USER_INFO_BASIC,),
+        metadata={"doc": "scopes to ask for: a comma-separated string or a list, e.g. 'user.info.basic,video.list'"},
+    )
+    redirect_uri: str | None = field(
+        default=None,
+        metadata={"doc": "the registered redirect URI (default http://127.0.0.1:PORT/callback/; "
+                  "http://127.0.0.1:*/callback/ with port=0 for any port; https for web apps)"},
+    )
+    authorization_url: str = field(
+        default=contract.AUTHORIZATION_URL, metadata={"doc": "TikTok's authorize page (the sandbox's in tests)"}
+    )
+    base_api_url: str = field(
+        default=contract.BASE_API_URL, metadata={"doc": "TikTok's API base URL, ending in /v2/ (the sandbox's in tests)"}
+    )
+    csrf_state_length: int = field(default=32, metadata={"doc": "length of the CSRF state, 22..512 characters"})
+    code_verifier_length: int = field(default=64, metadata={"doc": "length of the PKCE verifier, 43..128 (RFC 7636)"})
+    client_ticket_length: int = field(default=64, metadata={"doc": "length of the QR client_ticket, 22..510"})
+    request_header: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_REQUEST_HEADER),
+        metadata={"doc": "extra headers of the OAuth requests (name -> value)"},
+    )
+    http_timeout: float = field(default=10.0, metadata={"doc": "seconds to wait for each connect or read, 0.1..600"})
+    call_deadline: float = field(
+        default=30.0, metadata={"doc": "seconds one HTTP call may take in all, 0.1..3600 (slow drips end here)"}
+    )
+    qr_poll_interval: float = field(default=1.0, metadata={"doc": "seconds between QR status polls, 0.05..60"})
+    retry: RetryPolicy = field(
+        default_factory=RetryPolicy, metadata={"doc": "a pytok_sm.RetryPolicy: attempts and backoff of retried calls"}
+    )
+    open_browser: bool | Callable[[str], Any] = field(
+        default=True,
+        repr=False,
+        metadata={"doc": "how the browser login shows the authorize page: True (the system browser), "
+                  "False (print the URL), or a callable taking the URL and returning whether it opened it"},
+    )
+    clock: Callable[[], float] = field(
+        default=time.time, repr=False, metadata={"doc": "the wall clock, epoch seconds (tests inject a fake one)"}
+    )
+    random: RandomSource = field(
+        default=system_random,
+        repr=False,
+        metadata={"doc": "random(alphabet, length) -> str for state, verifier and ticket (tests inject a seeded one)"},
+    )
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -176,6 +210,13 @@ class Config:
         put(self, "qr_poll_interval", _check_seconds("qr_poll_interval", self.qr_poll_interval, 0.05, 60))
         if not isinstance(self.retry, RetryPolicy):
             raise ConfigurationError("retry", "must be a pytok_sm.RetryPolicy")
+        if not isinstance(self.open_browser, bool) and not callable(self.open_browser):
+            raise ConfigurationError(
+                "open_browser", f"must be True, False or a callable taking the URL, got {self.open_browser!r}"
+            )
+        for name in ("clock", "random"):
+            if not callable(getattr(self, name)):
+                raise ConfigurationError(name, f"must be a callable, got {type(getattr(self, name)).__name__}")
 
     def _check_redirect_uri(self) -> None:
         uri = self.redirect_uri
@@ -228,6 +269,12 @@ class Config:
         host = urllib.parse.urlsplit((self.redirect_uri or "").replace(":*/", ":0/", 1)).hostname
         return host in LOOPBACK_HOSTS
 
+    @property
+    def redirect_path(self) -> str:
+        """The path of the redirect URI, which the loopback server serves (``/callback/``)."""
+        uri = (self.redirect_uri or "").replace(":*/", ":0/", 1)
+        return urllib.parse.urlsplit(uri).path or "/"
+
     def redirect_for_port(self, port: int) -> str:
         """The redirect URI to send for a server listening on ``port`` (fills a wildcard)."""
         uri = self.redirect_uri or ""
@@ -262,3 +309,61 @@ class _FrozenHeaders(dict[str, str]):
 
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(sorted(self.items())))
+
+
+def keyword_docs() -> list[tuple[str, object, str]]:
+    """Every configuration keyword as ``(name, default, meaning)``, in declaration order.
+
+    The kits build their signature and ``help()`` text from this, so defaults live here only.
+
+    Example:
+        >>> [name for name, _, _ in keyword_docs()][:3]
+        ['client_key', 'client_secret', 'port']
+    """
+    rows = []
+    for item in dataclasses.fields(Config):
+        if item.default is not dataclasses.MISSING:
+            default: object = item.default
+        elif item.default_factory is not dataclasses.MISSING:
+            default = item.default_factory()
+        else:
+            default = dataclasses.MISSING
+        rows.append((item.name, default, str(item.metadata.get("doc", ""))))
+    return rows
+
+
+_CACHE: dict[object, Config] = {}
+_CACHE_SIZE = 64
+
+
+def _frozen(value: object) -> object:
+    if isinstance(value, Mapping):
+        return ("mapping", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return ("sequence", tuple(_frozen(v) for v in value))
+    hash(value)  # anything else must be hashable as it is (else: TypeError, not cached)
+    return (type(value), value)
+
+
+def cached_config(client_key: str, client_secret: str, options: Mapping[str, Any]) -> Config:
+    """``Config(client_key, client_secret, **options)``, validated once per distinct set of values.
+
+    A program making one kit per account with the same app settings pays for validation
+    once (about 50 us), not per kit. A Config is immutable, so sharing it is safe.
+
+    Example:
+        >>> cached_config("aw_key", "s", {"port": 0}) is cached_config("aw_key", "s", {"port": 0})
+        True
+    """
+    try:
+        key: object = (client_key, client_secret, tuple(sorted((k, _frozen(v)) for k, v in options.items())))
+        hash(key)
+    except TypeError:
+        return Config(client_key, client_secret, **options)
+    config = _CACHE.get(key)
+    if config is None:
+        config = Config(client_key, client_secret, **options)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = config
+    return config

@@ -206,6 +206,7 @@ class NotLoggedIn(TikTokError):
 
     def __init__(self, what: str = "token") -> None:
         super().__init__(f"not logged in: no {what} is held; log in first (or restore a saved token)")
+        self.missing = what
 
 
 class TokenStoreError(TikTokError):

@@ -23,7 +23,10 @@ import math
 import random
 from dataclasses import dataclass
 
-__all__ = ["Outcome", "RequestKind", "RetryPolicy", "parse_retry_after"]
+from . import _contract as contract
+from ._errors import ApiError, ConfigurationError, OAuthError, RateLimited
+
+__all__ = ["Outcome", "RequestKind", "RetryPolicy", "outcome_of", "parse_retry_after"]
 
 
 class RequestKind(enum.Enum):
@@ -98,8 +101,6 @@ class RetryPolicy:
     jitter: float = 1.0  # 0 = no jitter, 1 = full jitter
 
     def __post_init__(self) -> None:
-        from ._errors import ConfigurationError
-
         if isinstance(self.max_attempts, bool) or not isinstance(self.max_attempts, int):
             raise ConfigurationError("retry.max_attempts", "must be an integer 1..10")
         if not 1 <= self.max_attempts <= 10:
@@ -135,3 +136,35 @@ class RetryPolicy:
         spread = ceiling * self.jitter
         draw: float = (rng or random).random()
         return ceiling - spread + draw * spread
+
+
+def outcome_of(status: int | None, error: BaseException | None) -> Outcome | None:
+    """How an attempt ended, from its HTTP status and the error its answer carried; None
+    when it is final (success, or a terminal error).
+
+    Example:
+        >>> outcome_of(503, None)
+        <Outcome.UNAVAILABLE: 'unavailable'>
+        >>> outcome_of(200, OAuthError("temporarily_unavailable"))
+        <Outcome.UNAVAILABLE: 'unavailable'>
+        >>> outcome_of(200, OAuthError("invalid_client")) is None
+        True
+    """
+    if isinstance(error, RateLimited):
+        return Outcome.RATE_LIMITED
+    if isinstance(error, OAuthError):
+        if error.error == "temporarily_unavailable":
+            return Outcome.UNAVAILABLE
+        if error.error == "server_error":
+            return Outcome.SERVER_ERROR
+        return None
+    if isinstance(error, ApiError):
+        return Outcome.SERVER_ERROR if error.code == contract.API_INTERNAL_ERROR else None
+    if status is not None:
+        if status == 429:
+            return Outcome.RATE_LIMITED
+        if status == 503:
+            return Outcome.UNAVAILABLE
+        if status >= 500:
+            return Outcome.SERVER_ERROR
+    return None

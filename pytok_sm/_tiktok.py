@@ -27,7 +27,7 @@ Example:
 
 from __future__ import annotations
 
-import json
+import time
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -46,27 +46,21 @@ from ._errors import (
     ScopeError,
     TikTokError,
 )
-from ._retry import Outcome, RequestKind, parse_retry_after
+from ._http import Request, Response, parse_json
+from ._retry import RequestKind, parse_retry_after
 from ._token import Token
 
 __all__ = [
-    "Callback",
     "QrCode",
     "QrStatus",
-    "Request",
-    "RequestKind",
-    "Response",
     "authorize_url",
     "check_qrcode_request",
     "client_credentials_request",
     "exchange_request",
     "fill_client_ticket",
     "get_qrcode_request",
-    "outcome_of",
-    "parse_callback_query",
     "parse_check_qrcode",
     "parse_get_qrcode",
-    "parse_json",
     "parse_oauth",
     "parse_revoke",
     "parse_token",
@@ -76,49 +70,7 @@ __all__ = [
     "user_info_request",
 ]
 
-#: Answers larger than this are refused (a token answer is well under 2 KiB).
-MAX_BODY_BYTES = 1 << 20
-_MAX_DEPTH = 32
 DEFAULT_USER_FIELDS = ("open_id", "union_id", "avatar_url", "display_name")
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """An HTTP request to send. ``form`` is the url-encoded body; its values are secret.
-
-    ``repr`` names the form fields, never their values.
-    """
-
-    method: str
-    url: str
-    kind: RequestKind
-    headers: Mapping[str, str] = field(default_factory=dict)
-    form: Mapping[str, str] = field(default_factory=dict)
-    params: Mapping[str, str] = field(default_factory=dict)
-
-    def __repr__(self) -> str:
-        fields = ", ".join(self.form)
-        return f"Request({self.method} {self.url}" + (f", form fields: {fields})" if fields else ")")
-
-    def encoded_form(self) -> bytes:
-        """The form body exactly as sent (``application/x-www-form-urlencoded``)."""
-        return urllib.parse.urlencode(list(self.form.items())).encode("ascii")
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """An HTTP answer as received. Header names are compared case-insensitively."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes = field(repr=False, default=b"")
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == wanted:
-                return value
-        return None
 
 
 # --------------------------------------------------------------------------- requests
@@ -250,58 +202,11 @@ def fill_client_ticket(scan_qrcode_url: str, client_ticket: str) -> str:
 # --------------------------------------------------------------------------- reading answers
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _depth(value: Any, limit: int) -> int:
-    stack = [(value, 1)]
-    deepest = 0
-    while stack:
-        item, level = stack.pop()
-        deepest = max(deepest, level)
-        if level > limit:
-            return level
-        if isinstance(item, dict):
-            stack.extend((v, level + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, level + 1) for v in item)
-    return deepest
-
-
-def parse_json(response: Response, *, allow_empty: bool = False) -> dict[str, Any]:
-    """The body as a JSON object, or :class:`ProtocolError` (the raw body never in the message)."""
-    status = response.status
-    body = response.body
-    if len(body) > MAX_BODY_BYTES:
-        raise ProtocolError("TikTok's answer is too large to be an API answer", http_status=status)
-    if not body.strip():
-        if allow_empty:
-            return {}
-        raise ProtocolError("TikTok's answer is empty", http_status=status)
-    try:
-        text = body.decode("utf-8")
-        value = json.loads(text, parse_constant=_reject_constant)
-    except RecursionError:
-        raise ProtocolError("TikTok's answer is nested too deeply", http_status=status) from None
-    except (UnicodeDecodeError, ValueError):
-        kind = response.header("content-type") or "unknown content type"
-        what = "an HTML page" if "html" in kind.lower() or body.lstrip()[:1] == b"<" else "not valid JSON"
-        raise ProtocolError(f"TikTok's answer is {what}", http_status=status) from None
-    if not isinstance(value, dict):
-        raise ProtocolError(f"TikTok's answer is a JSON {type(value).__name__}, not an object", http_status=status)
-    if _depth(value, _MAX_DEPTH) > _MAX_DEPTH:
-        raise ProtocolError("TikTok's answer is nested too deeply", http_status=status)
-    return value
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
 def _retry_after(response: Response) -> float | None:
-    import time
-
     return parse_retry_after(response.header("retry-after"), now=time.time())
 
 
@@ -437,85 +342,5 @@ def parse_user_info(response: Response) -> dict[str, Any]:
     if not isinstance(user, dict):
         raise ProtocolError("the user info answer has no data.user object", http_status=response.status)
     return user
-
-
-def outcome_of(response: Response | None, error: BaseException | None) -> Outcome | None:
-    """How an attempt ended for the retry policy; None when it is final (success or terminal).
-
-    Example:
-        >>> outcome_of(Response(503, {}, b"<html>"), None)
-        <Outcome.UNAVAILABLE: 'unavailable'>
-        >>> outcome_of(Response(200, {}, b"{}"), OAuthError("temporarily_unavailable"))
-        <Outcome.UNAVAILABLE: 'unavailable'>
-    """
-    if isinstance(error, RateLimited):
-        return Outcome.RATE_LIMITED
-    if isinstance(error, OAuthError):
-        if error.error == "temporarily_unavailable":
-            return Outcome.UNAVAILABLE
-        if error.error == "server_error":
-            return Outcome.SERVER_ERROR
-        return None
-    if isinstance(error, ApiError):
-        return Outcome.SERVER_ERROR if error.code == contract.API_INTERNAL_ERROR else None
-    if response is not None:
-        if response.status == 429:
-            return Outcome.RATE_LIMITED
-        if response.status == 503:
-            return Outcome.UNAVAILABLE
-        if response.status >= 500:
-            return Outcome.SERVER_ERROR
-    return None
-
-
-# --------------------------------------------------------------------------- the loopback callback
-
-
-@dataclass(frozen=True, slots=True)
-class Callback:
-    """The query of a request to the redirect URI, checked for shape (not yet for state)."""
-
-    state: str | None = field(repr=False)
-    code: str | None = field(repr=False, default=None)
-    scopes: str | None = None
-    error: str | None = None
-    error_description: str | None = None
-    problem: str | None = None  # why the query itself is unusable (duplicates, control chars)
-
-
-_MAX_QUERY = 8192
-
-
-def parse_callback_query(query: str) -> Callback:
-    """Read the redirect's query strictly: duplicates and control characters are problems.
-
-    ``code`` is percent-decoded (TikTok's codes contain ``*`` and ``!``).
-
-    Example:
-        >>> parse_callback_query("code=ab%2A%21&scopes=user.info.basic&state=xyz").code
-        'ab*!'
-        >>> parse_callback_query("code=a&code=b&state=s").problem
-        'duplicate code parameter'
-    """
-    if len(query) > _MAX_QUERY:
-        return Callback(None, problem="query too long")
-    try:
-        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=False, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        return Callback(None, problem="query is not valid UTF-8")
-    values: dict[str, str] = {}
-    for name, value in pairs:
-        if name in values and name in ("state", "code", "error", "scopes"):
-            return Callback(None, problem=f"duplicate {name} parameter")
-        if any(not ch.isprintable() for ch in value):
-            return Callback(None, problem=f"control characters in {name}")
-        values.setdefault(name, value)
-    return Callback(
-        state=values.get("state"),
-        code=values.get("code") or None,
-        scopes=values.get("scopes"),
-        error=values.get("error") or None,
-        error_description=values.get("error_description"),
-    )
 
 

@@ -33,7 +33,7 @@ __all__ = ["Redactor", "emit", "listen", "processors", "register_secret"]
 _log = structlog.get_logger("pytok_sm")
 _stdlib = logging.getLogger("pytok_sm")
 
-#: Lists that :func:`pytok_sm.testing.capture_transitions` appends events to.
+#: The sinks of every active :func:`listen` (:func:`pytok_sm.testing.capture_transitions` uses one).
 _captures: list[Callable[[dict[str, Any]], None]] = []
 
 SECRET_KEYS = frozenset(

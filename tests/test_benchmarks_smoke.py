@@ -28,7 +28,7 @@ def test_every_benchmark_runs_and_prints_its_figures() -> None:
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
     figures = [m.groupdict() for m in FIGURE.finditer(run.stdout)]
     seen = {(f["number"], f["mode"]) for f in figures}
-    for number in ("1", "3", "4", "6") + (("2",) if importlib.util.find_spec("authlib") else ()):
+    for number in ("1", "3", "4", "6", "7") + (("2",) if importlib.util.find_spec("authlib") else ()):
         for mode in ("default", "logging"):
             assert (number, mode) in seen, (number, mode, run.stdout)
     assert ("5", "any logging mode") in seen, run.stdout
@@ -39,5 +39,15 @@ def test_every_benchmark_runs_and_prints_its_figures() -> None:
         "revoke",
         "user_info",
     }
+    # Figure 7 (accounts cost nothing): its four lines in both modes, and its connection
+    # counter at work: one bare httpx.Client in sequence over a kept-alive connection is one.
+    for mode in ("default", "logging"):
+        assert {f["title"].split(": ")[-1] for f in figures if f["number"] == "7" and f["mode"] == mode} == {
+            "build and hold",
+            "resident set",
+            "refreshes in sequence",
+            "refreshes on 4 threads",
+        }, run.stdout
+    assert len(re.findall(r"one bare httpx\.Client in sequence: 1 TCP connection,", run.stdout)) == 2, run.stdout
     assert re.search(r"^machine: cpu .+; cores \d+; python ", run.stdout, re.M)
     assert "figures in" in run.stdout

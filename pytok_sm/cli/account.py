@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterator
 
 from .. import _tiktok as tiktok
 from .._kit import LoginKit
-from .token_file import TokenStore
 from .._token import Token, mask
 from .exits import ExitCode, UsageError, printable
 from .progress import clock_text
 from .session import Command, Session
+from .token_file import TokenStore
 
 __all__ = ["REFRESH", "REVOKE", "TOKEN", "WHOAMI", "describe_token", "expiry_text"]
 
@@ -106,9 +106,7 @@ def _kit_on(
     session: Session, client_key: str, client_secret: str, token: Token, on_token: Callable[[Token | None], None]
 ) -> Iterator[LoginKit]:
     """A kit holding the stored ``token`` that reports every later change to ``on_token``."""
-    with session.kit(client_key, client_secret) as kit:
-        kit.load_token(token, notify=False)
-        kit.on_token = on_token
+    with session.kit(client_key, client_secret, token=token, on_token=on_token) as kit:
         yield kit
 
 

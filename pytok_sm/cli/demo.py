@@ -87,7 +87,8 @@ def run_demo(*, qr: bool = False, out: TextIO | None = None, color: bool = False
     """Run the demo and return the exit code (0 when the whole story went through)."""
     import sys
 
-    from ..sandbox import Sandbox, ScriptedBrowser
+    from ..sandbox import Sandbox
+    from ..testing import FakeBrowser
 
     story = _Story(out or sys.stdout)
     story.line("pytok demo: a TikTok login against the embedded sandbox (no credentials, no network)")
@@ -110,7 +111,7 @@ def run_demo(*, qr: bool = False, out: TextIO | None = None, color: bool = False
                 token = _qr_login(story, kit, sandbox, color=color)
             else:
                 story.title("Browser login (a scripted browser presses Approve on the consent page)")
-                browser = ScriptedBrowser("approve")
+                browser = FakeBrowser("approve")
                 token = kit.oauth_server(timeout=60, open_browser=browser)
                 browser.join(10)
                 story.detail(f"browser saw      {browser.last_callback_status}: Authentication workflow completed")

@@ -105,8 +105,9 @@ def error_line(error: BaseException) -> str:
         return f"pytok: cancelled ({error.message})"
     if isinstance(error, NotLoggedIn) and not isinstance(error, StoredTokenMissing):
         # The library's advice is for library users: say what to run here instead.
-        detail = error.message.split(";")[0].removeprefix("not logged in:").strip()
-        text = f"not logged in ({detail}); run pytok login first" if "refresh" in detail else "not logged in; run pytok login first"
+        missing = error.missing
+        text = f"not logged in (no {missing} is held); run pytok login first" if "refresh" in missing else (
+            "not logged in; run pytok login first")
     elif isinstance(error, (TikTokError, UsageError, CheckFailed)):
         text = str(error)
     elif isinstance(error, OSError):

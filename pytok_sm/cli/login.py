@@ -25,6 +25,7 @@ from typing import Any
 
 from .._kit import LoginKit
 from .._token import Token
+from ..flows import QrFlow
 from .account import describe_token
 from .exits import ExitCode, UsageError
 from .progress import WaitProgress, is_interactive
@@ -104,23 +105,27 @@ def run(args: argparse.Namespace, session: Session) -> int:
                 config["port"] = args.port
         store = session.store()  # a broken token file fails now, before anyone approves anything
         kit = stack.enter_context(
-            session.kit(client_key, client_secret, open_browser=False if args.no_browser else _open_browser(session), **config)
+            session.kit(
+                client_key, client_secret, open_browser=False if args.no_browser else _open_browser(session),
+                on_token=lambda token: store.save(client_key, token) if token is not None else None, **config,
+            )
         )
-        kit.on_token = lambda token: store.save(client_key, token) if token is not None else None
         progress = WaitProgress(session.terminal)
+        qr_flow = QrFlow(kit.config, timeout=args.timeout) if args.qr else None
         try:
-            if args.qr:
-                token = _qr_login(kit, args, session, progress, sandbox_url=sandbox.base_url if sandbox else None)
+            if qr_flow is not None:
+                token = _qr_login(kit, qr_flow, args, session, progress, sandbox_url=sandbox.base_url if sandbox else None)
             else:
                 token = kit.oauth_server(timeout=args.timeout, on_tick=progress.on_tick, stderr=session.terminal)
         finally:
-            progress.finish(confirmed=args.qr and getattr(progress.flow, "code", None) is not None)
+            progress.finish(confirmed=qr_flow is not None and qr_flow.code is not None)
     _report(session, client_key, token, sandbox=args.sandbox)
     return ExitCode.OK
 
 
 def _qr_login(
-    kit: LoginKit, args: argparse.Namespace, session: Session, progress: WaitProgress, *, sandbox_url: str | None
+    kit: LoginKit, flow: QrFlow, args: argparse.Namespace, session: Session, progress: WaitProgress, *,
+    sandbox_url: str | None,
 ) -> Token:
     """One QR flow from get_qrcode to the token, shown through the driver's ``show_qr`` hook.
 
@@ -142,7 +147,6 @@ def _qr_login(
             phone = f"{sandbox_url}/sandbox/phone?url={urllib.parse.quote(url, safe='')}"
             session.terminal.say(f"Sandbox: play the phone at {phone}")
 
-    flow = kit.qr_flow(timeout=args.timeout)
     progress.flow = flow
     token: Token = kit.run(flow, show_qr=show, on_tick=progress.on_tick, stderr=session.terminal)
     kit.load_token(token)  # keeps it, and on_token saves it

@@ -35,15 +35,8 @@ from ..flows._base import Flow
 
 __all__ = ["Terminal", "WaitProgress", "clock_text", "is_interactive", "waiting_text"]
 
-#: What we are waiting for, by (flow kind, state).
-_WAITING_FOR = {
-    ("browser", "awaiting_callback"): "Waiting for you to approve in the browser",
-    ("qr", "showing_qrcode"): "Waiting for the QR code to be scanned in the TikTok app",
-    ("qr", "awaiting_scan"): "Waiting for the QR code to be scanned in the TikTok app",
-    ("qr", "scanned"): "Scanned; waiting for you to confirm in the TikTok app",
-}
-#: Permanent lines printed when a QR flow reaches a state.
-_QR_STATUS = {
+#: Permanent lines printed when a QR flow reaches a state (a test pins them to QrFlow's table).
+QR_STATUS = {
     "awaiting_scan": "QR code status: new (scan it with the TikTok app)",
     "scanned": "QR code status: scanned (confirm the login in the TikTok app)",
 }
@@ -92,9 +85,9 @@ def waiting_text(flow: Flow) -> str | None:
         >>> waiting_text(flow)
         'Waiting for you to approve in the browser, 0:12 of 5:00, Ctrl+C to cancel'
     """
-    what = _WAITING_FOR.get((flow.KIND, flow.state))
-    timeout = getattr(flow, "timeout", None)
-    if what is None or flow.deadline is None or not isinstance(timeout, (int, float)):
+    what = flow.waiting_for  # from the flow's state table: a renamed state keeps its line
+    timeout = flow.timeout
+    if what is None or flow.deadline is None or timeout is None:
         return None
     elapsed = min(max(timeout - (flow.deadline - flow.clock()), 0.0), timeout)
     return f"{what}, {clock_text(elapsed)} of {clock_text(timeout)}, Ctrl+C to cancel"
@@ -200,7 +193,7 @@ class WaitProgress:
         self.flow = flow
         if flow.state != self._state:
             self._state = flow.state
-            status = _QR_STATUS.get(flow.state) if flow.KIND == "qr" else None
+            status = QR_STATUS.get(flow.state) if flow.KIND == "qr" else None
             if status is not None:
                 self.terminal.say(status)
         text = waiting_text(flow)
@@ -209,11 +202,10 @@ class WaitProgress:
         elif self.terminal.live:
             self.terminal.show(text)
         else:
-            what = _WAITING_FOR[(flow.KIND, flow.state)]
+            what = flow.waiting_for or ""
             if what not in self._announced:
                 self._announced.add(what)
-                timeout = getattr(flow, "timeout", 0.0)
-                self.terminal.say(f"{what} (up to {clock_text(timeout)}); Ctrl+C to cancel")
+                self.terminal.say(f"{what} (up to {clock_text(flow.timeout or 0.0)}); Ctrl+C to cancel")
 
     def finish(self, *, confirmed: bool = False) -> None:
         """The wait is over: clear the live line; ``confirmed`` prints the QR status line."""

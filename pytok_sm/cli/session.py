@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .._kit import LoginKit
-from .token_file import TokenStore, TokenStoreError
 from .._token import Token
 from .exits import StoredTokenMissing, UsageError
 from .progress import Terminal
+from .token_file import TokenStore, TokenStoreError
 
 __all__ = ["ENV_CLIENT_KEY", "ENV_CLIENT_SECRET", "Command", "Session"]
 

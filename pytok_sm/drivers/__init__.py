@@ -1,7 +1,21 @@
 """Drivers carry out what flows decide: :class:`SyncDriver` (httpx.Client) and
-:class:`AsyncDriver` (httpx.AsyncClient). Both reuse one connection pool across calls."""
+:class:`AsyncDriver` (httpx.AsyncClient), with identical options.
+
+Both follow one effect table; only their I/O primitives differ. Without a client of
+their own they use the process's shared connection pool (one per event loop for async),
+so any number of drivers and kits cost one pool.
+
+Example:
+    >>> import httpx
+    >>> from pytok_sm import Config
+    >>> from pytok_sm.flows import RevokeFlow
+    >>> client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, json={})))
+    >>> SyncDriver(client).run(RevokeFlow(Config("aw_key", "s"), access_token="act.x")) is None
+    True
+"""
 
 from ._aio import AsyncDriver
-from ._sync import SyncDriver, open_url
+from ._common import open_url
+from ._sync import SyncDriver
 
 __all__ = ["AsyncDriver", "SyncDriver", "open_url"]

@@ -1,12 +1,13 @@
 """The async driver: runs any flow with an :class:`httpx.AsyncClient` on asyncio.
 
-The loopback server is the same threaded one as the sync driver's; its callbacks reach the
+It follows the same effect table as the sync driver (:data:`PRIMITIVES`); only its
+primitives differ. The loopback server is the same threaded one; its callbacks reach the
 event loop through ``call_soon_threadsafe``. Cancelling the task cancels the flow (it ends
 in ``cancelled``) and releases the port.
 
 Example:
     >>> import asyncio, httpx
-    >>> from pytok_sm._config import Config
+    >>> from pytok_sm import Config
     >>> from pytok_sm.flows import RevokeFlow
     >>> async def main():
     ...     transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
@@ -22,11 +23,12 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any
 
 import httpx
 
-from .._errors import ProtocolError, TikTokError
+from .._callback import Callback
+from .._errors import ProtocolError
 from ..flows._base import Flow
 from ..flows._effects import (
     AwaitCallback,
@@ -43,39 +45,45 @@ from ..flows._effects import (
     Sleep,
     Slept,
     TimedOut,
-    TransportFailure,
 )
+from ._common import PRIMITIVES, OnTick, ShowQr, TextSink, open_url, tell_url
 from ._loopback import LoopbackServer
-from .._tiktok import Callback, Request, Response
-from . import _transport as _http
-from ._sync import OpenBrowserSetting, _redirect_path, open_url, tell_url
+from ._pool import shared_async_client
+from ._transport import send_async
 
 __all__ = ["AsyncDriver"]
 
 
 class AsyncDriver:
-    """Carry out a flow's effects on asyncio with one reused ``httpx.AsyncClient``."""
+    """Carry out a flow's effects on asyncio with one ``httpx.AsyncClient`` (the event
+    loop's shared pool unless one is given). Options as :class:`SyncDriver`'s."""
 
     def __init__(
         self,
         client: httpx.AsyncClient | None = None,
         *,
-        open_browser: OpenBrowserSetting = True,
-        show_qr: Callable[[str], None] | None = None,
-        stderr: TextIO | None = None,
+        show_qr: ShowQr | None = None,
+        on_tick: OnTick | None = None,
+        stderr: TextSink | None = None,
+        tick: float = 0.25,
     ) -> None:
-        self.client = client or httpx.AsyncClient(follow_redirects=False)
-        self.open_browser = open_browser
+        self._client = client
         self.show_qr = show_qr
+        self.on_tick = on_tick
         self.stderr = stderr
+        self.tick = tick
+        self._server: LoopbackServer | None = None
+        self._inbox: asyncio.Queue[Callback] | None = None
+        self._flow: Flow | None = None
 
-    async def aclose(self) -> None:
-        await self.client.aclose()
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The client in use: the one given, else the running loop's shared pool."""
+        return self._client if self._client is not None else shared_async_client()
 
     async def run(self, flow: Flow, *, until: Callable[[Flow], bool] | None = None) -> Any:
         """Run ``flow`` to its end (or until ``until(flow)``); return its result or raise."""
-        server: LoopbackServer | None = None
-        inbox: asyncio.Queue[Callback] = asyncio.Queue()
+        self._flow = flow
         effect = flow.effect if flow.effect is not None else flow.start()
         try:
             while True:
@@ -85,86 +93,68 @@ class AsyncDriver:
                     return effect.result
                 if isinstance(effect, Failed):
                     raise effect.error
-                if isinstance(effect, Send):
-                    effect = flow.send(await self.send(effect.request, flow))
-                elif isinstance(effect, Listen):
-                    server, result = self._listen(flow, effect, inbox)
-                    effect = flow.send(result)
-                elif isinstance(effect, OpenBrowser):
-                    opened = await asyncio.to_thread(open_url, self.open_browser, effect.url)
-                    if not opened:
-                        tell_url(self.stderr or sys.stderr, effect.url)
-                    effect = flow.send(BrowserOpened(opened))
-                elif isinstance(effect, AwaitCallback):
-                    if server is None:
-                        raise ProtocolError("no loopback server is running for this flow")
-                    remaining = effect.deadline - flow.clock()
-                    try:
-                        callback: Callback | TimedOut = await asyncio.wait_for(inbox.get(), max(0.0, remaining))
-                    except TimeoutError:
-                        callback = TimedOut()
-                    effect = flow.send(callback)
-                elif isinstance(effect, ShowQrCode):
-                    if self.show_qr is not None:
-                        self.show_qr(effect.url)
-                    effect = flow.send(Shown())
-                elif isinstance(effect, Sleep):
-                    await asyncio.sleep(effect.seconds)
-                    effect = flow.send(Slept())
-                else:  # pragma: no cover - the effect union is closed
-                    raise TypeError(f"unknown effect {effect!r}")
+                effect = flow.send(await getattr(self, PRIMITIVES[type(effect)])(effect))
         except asyncio.CancelledError:
             flow.cancel()
             raise
         finally:
-            if server is not None:
-                server.close()
+            if self._server is not None:
+                self._server.close()
+                self._server = None
 
-    async def send(self, request: Request, flow: Flow | None = None) -> Response | TransportFailure:
-        """Send one request within the overall call deadline; never raises httpx errors."""
-        config = flow.config if flow is not None else None
-        per_read = config.http_timeout if config else 10.0
-        deadline = config.call_deadline if config else 30.0
-        start = time.monotonic()
-        try:
-            async with asyncio.timeout(deadline):
-                built = _http.build(self.client, request, per_read)
-                answer = await self.client.send(built, stream=True, follow_redirects=False)
-                try:
-                    chunks: list[bytes] = []
-                    total = 0
-                    async for chunk in answer.aiter_bytes():
-                        chunks.append(chunk)
-                        total += len(chunk)
-                        _http.check_size(total)
-                    return _http.to_response(answer, b"".join(chunks))
-                finally:
-                    await answer.aclose()
-        except TimeoutError:
-            sent = time.monotonic() - start > 0
-            return TransportFailure(sent=sent, reason="the answer took longer than the call deadline")
-        except _http.TooLarge:
-            return Response(502, {}, b"")
-        except httpx.HTTPError as exc:
-            return _http.failure(exc)
+    # ------------------------------------------------------------------ the I/O primitives
+    async def _send(self, effect: Send) -> object:
+        return await send_async(self.client, effect)
 
-    def _listen(
-        self, flow: Flow, effect: Listen, inbox: asyncio.Queue[Callback]
-    ) -> tuple[LoopbackServer | None, Listening | PortBusy]:
-        from ..flows._browser import BrowserFlow
-
-        assert isinstance(flow, BrowserFlow)
+    async def _listen(self, effect: Listen) -> object:
+        assert self._flow is not None
         loop = asyncio.get_running_loop()
+        inbox: asyncio.Queue[Callback] = asyncio.Queue()
         server = LoopbackServer(
-            effect.port, _redirect_path(flow), flow.judge, log_fields={"flow": flow.KIND, "flow_id": flow.flow_id}
+            effect.port, effect.path, effect.judge, host=effect.host,
+            log_fields={"flow": self._flow.KIND, "flow_id": self._flow.flow_id},
         )
-
-        def deliver(callback: Callback) -> None:
+        def deliver(callback: Callback) -> None:  # from the server's thread to this loop
             loop.call_soon_threadsafe(inbox.put_nowait, callback)
 
         server.on_result(deliver)
-        try:
-            port = server.start()
-        except TikTokError:
-            return None, PortBusy(effect.port)
-        return server, Listening(flow.config.redirect_for_port(port))
+        port = server.start()
+        if port is None:
+            return PortBusy(effect.port)
+        self._server, self._inbox = server, inbox
+        return Listening(port)
+
+    async def _open_browser(self, effect: OpenBrowser) -> object:
+        opened = await asyncio.to_thread(open_url, effect.opener, effect.url)
+        if not opened:
+            tell_url(self.stderr or sys.stderr, effect.url)
+        return BrowserOpened(opened)
+
+    async def _await_callback(self, effect: AwaitCallback) -> object:
+        if self._server is None or self._inbox is None:
+            raise ProtocolError("no loopback server is running for this flow")
+        while True:
+            remaining = effect.remaining()
+            if remaining <= 0:
+                return TimedOut()
+            self._ticked()
+            try:
+                return await asyncio.wait_for(self._inbox.get(), min(self.tick, remaining))
+            except TimeoutError:
+                continue
+
+    async def _show_qr_code(self, effect: ShowQrCode) -> object:
+        if self.show_qr is not None:
+            self.show_qr(effect.url)
+        return Shown()
+
+    async def _sleep(self, effect: Sleep) -> object:
+        end = time.monotonic() + effect.seconds
+        while (left := end - time.monotonic()) > 0:
+            self._ticked()
+            await asyncio.sleep(min(self.tick, left))
+        return Slept()
+
+    def _ticked(self) -> None:
+        if self.on_tick is not None and self._flow is not None:
+            self.on_tick(self._flow)

@@ -7,7 +7,7 @@ on the exact redirect path with the right ``state`` reaches the flow, and only o
 The request line and query are never logged, only the verdict.
 
 Example:
-    >>> from pytok_sm.flows._browser import Verdict
+    >>> from pytok_sm.flows import Verdict
     >>> server = LoopbackServer(0, "/callback/", judge=lambda cb: (Verdict.REJECT, "state mismatch"))
     >>> port = server.start()
     >>> import urllib.request, urllib.error
@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import errno
 import html
 import queue
 import selectors
@@ -32,8 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import logs
-from .._errors import CallbackPortBusy
-from .._tiktok import Callback, parse_callback_query
+from .._callback import Callback, Verdict, parse_callback_query
 
 __all__ = ["LoopbackServer"]
 
@@ -88,7 +86,7 @@ class LoopbackServer:
     """Serve one redirect path on 127.0.0.1 until :meth:`close`.
 
     ``judge(callback) -> (Verdict, reason)`` decides each request on the path (the flow's
-    :meth:`~pytok_sm.flows.BrowserFlow.judge`). Accepted and denied callbacks are put on
+    ``judge``, which the ``Listen`` effect carries). Accepted and denied callbacks are put on
     :attr:`results`; after the first, the server answers every other one with 400.
     """
 
@@ -96,7 +94,7 @@ class LoopbackServer:
         self,
         port: int,
         path: str,
-        judge: Callable[[Callback], tuple[object, str]],
+        judge: Callable[[Callback], tuple[Verdict, str]],
         *,
         host: str = "127.0.0.1",
         connection_timeout: float = 5.0,
@@ -118,8 +116,8 @@ class LoopbackServer:
         self._on_result: Callable[[Callback], None] | None = None
         self._drain_until = 0.0
 
-    def start(self) -> int:
-        """Bind and serve; returns the port. A busy port raises :class:`CallbackPortBusy`."""
+    def start(self) -> int | None:
+        """Bind and serve; returns the port, or None when it cannot be bound (busy, refused)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         # Closed callback connections linger in TIME_WAIT on this port; on Linux SO_REUSEADDR
         # lets the next login bind it again, but still refuses while anything *listens* on it.
@@ -127,13 +125,11 @@ class LoopbackServer:
         try:
             sock.bind((self.host, self.requested_port))
             sock.listen(128)
-        except OSError as exc:
+        except OSError:
             sock.close()
             self._wake_r.close()
             self._wake_w.close()
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                raise CallbackPortBusy(self.requested_port) from None
-            raise CallbackPortBusy(self.requested_port) from exc
+            return None
         sock.setblocking(False)
         self._sock = sock
         self.port = sock.getsockname()[1]
@@ -166,7 +162,8 @@ class LoopbackServer:
             s.close()
 
     def __enter__(self) -> LoopbackServer:
-        self.start()
+        if self.start() is None:
+            raise OSError(f"port {self.requested_port} on {self.host} cannot be bound")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -320,17 +317,15 @@ class LoopbackServer:
         return _response(status, page("Bad request", message))
 
     def _callback(self, query: str) -> bytes:
-        from ..flows._browser import Verdict
-
         callback = parse_callback_query(query)
         if self._used:
             verdict, reason = Verdict.REJECT, "state already used"
         else:
             try:
-                verdict, reason = self.judge(callback)  # type: ignore[assignment]
+                verdict, reason = self.judge(callback)
             except Exception:  # noqa: BLE001 - a bug in judge must not kill the server thread
                 verdict, reason = Verdict.REJECT, "internal error"
-        logs.emit("callback", **self.log_fields, verdict=getattr(verdict, "value", str(verdict)), reason=reason)
+        logs.emit("callback", **self.log_fields, verdict=verdict.value, reason=reason)
         if verdict is Verdict.REJECT:
             return _response(
                 400,

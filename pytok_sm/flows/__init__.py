@@ -1,18 +1,81 @@
-"""The flows, each an explicit state machine: browser, qr, refresh, revoke (and user_info).
+"""The flows, each an explicit state machine: browser, qr, refresh, revoke and user_info.
 
-Each module's ``STATES`` and ``TRANSITIONS`` tables are the single source of its behaviour,
-its transition log and its diagram. Flows are sans-I/O: see :mod:`pytok_sm.flows._effects`
-and the drivers in :mod:`pytok_sm.drivers`.
+Each flow's ``STATES`` and ``TRANSITIONS`` tables are the single source of its behaviour,
+its transition log and its diagram. Flows are sans-I/O: ``start()`` and ``send(result)``
+return the next effect (what to do), and a driver (:mod:`pytok_sm.drivers`) or your own
+code carries it out and sends back the result. The effects and results are here too.
+
+Example (a refresh stepped by hand, as a test or an unusual transport would):
+    >>> from pytok_sm import Config
+    >>> from pytok_sm.flows import RefreshFlow, Response
+    >>> flow = RefreshFlow(Config("aw_key", "s"), refresh_token="rft.old")
+    >>> type(flow.start()).__name__
+    'Send'
+    >>> flow.send(Response(200, {}, b'{"access_token": "act.new", "expires_in": 60}')).result.access_token
+    'act.new'
 """
 
+from .._callback import Callback, Verdict, parse_callback_query
+from .._http import Request, Response
 from ._base import Flow, StateSpec, Transition
-from ._browser import BrowserFlow, Verdict
+from ._browser import BrowserFlow
+from ._effects import (
+    AwaitCallback,
+    BrowserOpened,
+    Effect,
+    Failed,
+    Finished,
+    Listen,
+    Listening,
+    OpenBrowser,
+    PortBusy,
+    Result,
+    Send,
+    Shown,
+    ShowQrCode,
+    Sleep,
+    Slept,
+    TimedOut,
+    TransportFailure,
+)
 from ._qr import QrFlow
 from ._refresh import RefreshFlow
 from ._revoke import RevokeFlow
 from ._user_info import UserInfoFlow
 
-__all__ = ["FLOWS", "BrowserFlow", "Flow", "QrFlow", "RefreshFlow", "RevokeFlow", "StateSpec", "Transition", "UserInfoFlow", "Verdict"]
+__all__ = [
+    "FLOWS",
+    "AwaitCallback",
+    "BrowserFlow",
+    "BrowserOpened",
+    "Callback",
+    "Effect",
+    "Failed",
+    "Finished",
+    "Flow",
+    "Listen",
+    "Listening",
+    "OpenBrowser",
+    "PortBusy",
+    "QrFlow",
+    "RefreshFlow",
+    "Request",
+    "Response",
+    "Result",
+    "RevokeFlow",
+    "Send",
+    "ShowQrCode",
+    "Shown",
+    "Sleep",
+    "Slept",
+    "StateSpec",
+    "TimedOut",
+    "Transition",
+    "TransportFailure",
+    "UserInfoFlow",
+    "Verdict",
+    "parse_callback_query",
+]
 
 #: Every flow class by its ``KIND``, in the order the README presents them.
 FLOWS: dict[str, type[Flow]] = {cls.KIND: cls for cls in (BrowserFlow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow)}

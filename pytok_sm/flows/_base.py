@@ -17,7 +17,6 @@ included (``MachineError``), still goes through the machine.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -26,11 +25,13 @@ from transitions import EventData, Machine
 
 from .. import logs
 from .._config import Config
-from .._errors import FlowCancelled, FlowUsageError, TikTokError, TransportError
-from .._pkce import RandomSource, system_random
-from .._retry import Outcome, RequestKind
-from .._tiktok import Request, Response, outcome_of
+from .._errors import FlowCancelled, FlowUsageError, TikTokError
+from .._http import Request, Response
+from .._pkce import RandomSource
+from .._retry import Outcome, RequestKind, outcome_of
 from ._effects import Effect, Failed, Send, Sleep, Slept, TransportFailure
+from ._failures import error_fields, transport_error
+from ._routes import plain_routes
 
 __all__ = ["Flow", "StateSpec", "Transition"]
 
@@ -51,6 +52,9 @@ class StateSpec:
     handle: str | None = None
     final: bool = False
     doc: str = ""
+    #: What the flow waits for a person to do in this state ("Waiting for you to approve in
+    #: the browser"), for progress lines; empty when it waits for nobody.
+    waiting: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +94,7 @@ class Flow:
     #: (trigger, source) -> (dest, on_enter method names), compiled from ``machine``.
     _routes: ClassVar[dict[tuple[str, str], tuple[str, tuple[str, ...]]]]
 
-    __slots__ = ("state", "flow_id", "config", "clock", "random", "effect", "error", "attempt", "deadline")
+    __slots__ = ("state", "flow_id", "config", "clock", "random", "effect", "error", "attempt", "deadline", "timeout")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -113,28 +117,35 @@ class Flow:
             after_state_change="_log_transition",
             name=cls.KIND,
         )
-        cls._routes = _plain_routes(cls.machine)
+        cls._routes = plain_routes(cls.machine)
 
     def __init__(
         self,
         config: Config,
         *,
-        clock: Callable[[], float] = time.time,
-        random: RandomSource = system_random,
+        clock: Callable[[], float] | None = None,
+        random: RandomSource | None = None,
         flow_id: str | None = None,
     ) -> None:
         self.state = self.INITIAL
         # 12 hex characters, 48 random bits, as uuid4().hex[:12] gave, at a third of its cost.
         self.flow_id = flow_id or secrets.token_hex(6)
         self.config = config
-        self.clock = clock
-        self.random = random
+        self.clock = clock or config.clock
+        self.random = random or config.random
         self.effect: Effect | None = None
         self.error: TikTokError | None = None
         self.attempt = 1
         self.deadline: float | None = None
+        #: Seconds a person has to finish (browser and QR logins), else None.
+        self.timeout: float | None = None
 
     # ------------------------------------------------------------------ stepping
+    @property
+    def waiting_for(self) -> str | None:
+        """What the flow waits for a person to do now (its state's ``waiting`` text), or None."""
+        return self._specs[self.state].waiting or None
+
     @property
     def finished(self) -> bool:
         """True once the flow is in a final state."""
@@ -206,7 +217,7 @@ class Flow:
         if error.flow is None:
             error.flow, error.state = self.KIND, self.state
         self.error = error
-        self._fire(trigger, **_error_fields(error))
+        self._fire(trigger, **error_fields(error))
         self.effect = Failed(error)
 
     def _end_with(self, trigger: str, error: TikTokError) -> None:
@@ -243,7 +254,7 @@ class Flow:
 
     # ------------------------------------------------------------------ HTTP with retries
     def _send(self, request: Request) -> None:
-        self.effect = Send(request)
+        self.effect = Send(request, self.config.http_timeout, self.config.call_deadline)
 
     def _read(self, result: object, request: Callable[[], Request], parse: Callable[[Response], Any]) -> Any:
         """Parse an HTTP result, or schedule a retry (returns :data:`RETRYING`), or raise.
@@ -260,19 +271,19 @@ class Flow:
                 return parse(result)
             except TikTokError as error:
                 failure: TikTokError = error
-                outcome = outcome_of(result, error)
+                outcome = outcome_of(result.status, error)
                 status: int | None = result.status
         else:
             assert isinstance(result, TransportFailure)
             outcome = Outcome.UNKNOWN if result.sent else Outcome.NOT_SENT
-            failure = _transport_error(kind, result)
+            failure = transport_error(kind, result)
             status = None
         if outcome is not None:
             delay = self.config.retry.delay(
                 outcome, kind, attempt=self.attempt, retry_after=getattr(failure, "retry_after", None)
             )
             if delay is not None and (self.deadline is None or self.clock() + delay < self.deadline):
-                fields = _error_fields(failure)
+                fields = error_fields(failure)
                 fields["http_status"] = status
                 self._fire("retry", attempt=self.attempt + 1, **fields)
                 self.attempt += 1
@@ -307,8 +318,8 @@ class Flow:
         snapshot: dict[str, Any],
         config: Config,
         *,
-        clock: Callable[[], float] = time.time,
-        random: RandomSource = system_random,
+        clock: Callable[[], float] | None = None,
+        random: RandomSource | None = None,
     ) -> F:
         """Rebuild a flow from :meth:`snapshot`; its pending effect is issued again.
 
@@ -384,62 +395,3 @@ class _Retrying:
 
 #: Returned by :meth:`Flow._read` when a retry was scheduled instead of a value.
 RETRYING: Any = _Retrying()
-
-
-def _plain_routes(machine: Machine) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
-    """The machine's edges that do nothing but change state, run the destination's
-    ``on_enter`` (named methods) and then ``_log_transition``: (trigger, source) -> (dest, on_enter).
-
-    An edge with conditions, prepare/before/after or exit callbacks, or one of several
-    candidates, and a machine with any other hook, is left out: it keeps the machine's path.
-    """
-    hooks = (
-        machine.prepare_event,
-        machine.before_state_change,
-        machine.finalize_event,
-        machine.on_exception,
-        machine.on_final,
-    )
-    if any(hooks) or list(machine.after_state_change) != ["_log_transition"]:
-        return {}
-    routes: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
-    for name, event in machine.events.items():
-        for source, candidates in event.transitions.items():
-            if len(candidates) != 1:
-                continue
-            edge = candidates[0]
-            if edge.dest is None or edge.conditions or edge.prepare or edge.before or edge.after:
-                continue
-            if machine.states[source].on_exit:
-                continue
-            enter = [callback for callback in machine.states[edge.dest].on_enter if isinstance(callback, str)]
-            if len(enter) == len(machine.states[edge.dest].on_enter):
-                routes[(name, source)] = (edge.dest, tuple(enter))
-    return routes
-
-
-def _error_fields(error: TikTokError) -> dict[str, Any]:
-    code = getattr(error, "error", None) or getattr(error, "code", None) or type(error).__name__
-    return {
-        "error": code,
-        "http_status": getattr(error, "http_status", None),
-        "log_id": getattr(error, "log_id", None),
-    }
-
-
-def _transport_error(kind: RequestKind, failure: TransportFailure) -> TransportError:
-    if not failure.sent:
-        return TransportError(f"could not reach TikTok ({failure.reason}); check the network", sent=False)
-    if kind is RequestKind.EXCHANGE_CODE:
-        text = (
-            f"the code exchange got no answer ({failure.reason}); it may or may not have reached TikTok "
-            "and a code is single-use, so it is not retried: log in again"
-        )
-    elif kind is RequestKind.REFRESH:
-        text = (
-            f"the refresh got no answer ({failure.reason}); the stored refresh token is kept, "
-            "try again later"
-        )
-    else:
-        text = f"TikTok did not answer ({failure.reason}); try again later"
-    return TransportError(text, sent=True)

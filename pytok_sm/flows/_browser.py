@@ -4,56 +4,60 @@ https://developers.tiktok.com/doc/login-kit-desktop. PKCE with TikTok's hex chal
 a CSRF ``state`` checked in constant time, the code exchanged exactly once.
 
 Example (stepping by hand, as a web app would across two requests):
-    >>> from pytok_sm._config import Config
-    >>> from pytok_sm.flows._effects import Listening, BrowserOpened
+    >>> from pytok_sm import Config
+    >>> from pytok_sm.flows import Listening, BrowserOpened
     >>> flow = BrowserFlow(Config("aw_key", "s"))
     >>> flow.start()
-    Listen(port=3456)
-    >>> flow.send(Listening("http://127.0.0.1:3456/callback/"))
+    Listen(port=3456, path='/callback/', host='127.0.0.1')
+    >>> flow.send(Listening(3456))
     OpenBrowser()
     >>> flow.authorization_url.startswith("https://www.tiktok.com/v2/auth/authorize/?client_key=aw_key")
     True
     >>> type(flow.send(BrowserOpened(True))).__name__, flow.state
     ('AwaitCallback', 'awaiting_callback')
+
+A web app skips the loopback server and the browser: its own page redirects the person,
+and its callback handler finishes the flow from a snapshot (the ``start_web`` edge)::
+
+    >>> web = BrowserFlow(Config("aw_key", "s", redirect_uri="https://app.example/cb"))
+    >>> type(web.start_web()).__name__, web.state
+    ('AwaitCallback', 'awaiting_callback')
 """
 
 from __future__ import annotations
 
-import enum
 import hmac
 from typing import Any
 
-from .. import _contract as contract, logs, _pkce as pkce, _tiktok as tiktok
+from .. import _contract as contract
+from .. import _pkce as pkce
+from .. import _tiktok as tiktok
+from .. import logs
+from .._callback import Callback, Verdict
 from .._config import Config
-from .._errors import AuthorizationDenied, CallbackPortBusy, FlowTimeout
-from .._tiktok import Callback
+from .._errors import AuthorizationDenied, CallbackPortBusy, FlowTimeout, FlowUsageError
+from .._http import Request, Response
+from .._retry import RequestKind
 from .._token import Token
-from ._base import RETRYING, Flow, StateSpec, t
+from ._base import StateSpec, t
 from ._effects import (
     AwaitCallback,
     BrowserOpened,
-    Finished,
+    Effect,
     Listen,
     Listening,
     OpenBrowser,
     PortBusy,
     TimedOut,
 )
+from ._exchange import CodeExchange
 
-__all__ = ["BrowserFlow", "Verdict"]
+__all__ = ["BrowserFlow"]
 
 _STATE_ALPHABET = frozenset(contract.VERIFIER_ALPHABET)
 
 
-class Verdict(enum.Enum):
-    """What the loopback server should answer to a request on the redirect path."""
-
-    ACCEPT = "accept"  # right state and a code: exchange it
-    DENY = "deny"  # right state and error=...: the person declined
-    REJECT = "reject"  # anything else: 400 page, keep waiting
-
-
-class BrowserFlow(Flow):
+class BrowserFlow(CodeExchange):
     """Log in through the browser: listen, open the authorize page, take the code, exchange it."""
 
     KIND = "browser"
@@ -61,7 +65,8 @@ class BrowserFlow(Flow):
         StateSpec("created", doc="nothing done yet"),
         StateSpec("listening", enter="_enter_listening", handle="_on_listening", doc="binding 127.0.0.1"),
         StateSpec("opening_browser", enter="_enter_opening", handle="_on_opened", doc="showing the authorize page"),
-        StateSpec("awaiting_callback", enter="_enter_awaiting", handle="_on_callback", doc="waiting for the redirect"),
+        StateSpec("awaiting_callback", enter="_enter_awaiting", handle="_on_callback", doc="waiting for the redirect",
+                  waiting="Waiting for you to approve in the browser"),
         StateSpec("exchanging", enter="_enter_exchanging", handle="_on_token", doc="code -> token"),
         StateSpec("authorized", enter="_enter_authorized", final=True, doc="token issued"),
         StateSpec("denied", final=True, doc="the person declined"),
@@ -72,6 +77,7 @@ class BrowserFlow(Flow):
     _LIVE = ("created", "listening", "opening_browser", "awaiting_callback", "exchanging")
     TRANSITIONS = (
         t("start", "created", "listening"),
+        t("start_web", "created", "awaiting_callback"),
         t("listened", "listening", "opening_browser"),
         t("browser_opened", "opening_browser", "awaiting_callback"),
         t("reject_callback", "awaiting_callback", "awaiting_callback"),
@@ -86,7 +92,7 @@ class BrowserFlow(Flow):
     RESUMABLE = ("listening", "opening_browser", "awaiting_callback")
     SNAPSHOT_FIELDS = ("csrf_state", "verifier", "redirect_uri", "code", "granted_scopes", "timeout")
 
-    __slots__ = ("csrf_state", "verifier", "redirect_uri", "code", "granted_scopes", "timeout", "token")
+    __slots__ = ("csrf_state", "verifier", "redirect_uri", "granted_scopes")
 
     def __init__(self, config: Config, *, timeout: float = 300.0, **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
@@ -115,29 +121,48 @@ class BrowserFlow(Flow):
     def _begin(self) -> None:
         self._fire("start")
 
+    def start_web(self) -> Effect:
+        """Begin a web app's login: no loopback server, no browser to open.
+
+        The app sends the person to :attr:`authorization_url` itself, keeps
+        :meth:`snapshot`, and finishes in its callback handler (``resume`` then ``send``).
+        """
+        if self.state != self.INITIAL:
+            raise FlowUsageError(f"{self.KIND} flow {self.flow_id} already started (state {self.state})")
+
+        def begin() -> None:
+            self.redirect_uri = self.config.redirect_for_port(self.config.port)
+            self.deadline = self.clock() + self._seconds()
+            self._fire("start_web")
+
+        self._guard(begin)
+        assert self.effect is not None
+        return self.effect
+
     def _enter_listening(self, event: object) -> None:
-        self.effect = Listen(0 if self.config.wildcard_port else self.config.port)
+        port = 0 if self.config.wildcard_port else self.config.port
+        self.effect = Listen(port, self.config.redirect_path, self.judge)
 
     def _on_listening(self, result: object) -> None:
         self._expect(result, Listening, PortBusy)
         if isinstance(result, PortBusy):
             raise CallbackPortBusy(result.port)
         assert isinstance(result, Listening)
-        self.redirect_uri = result.redirect_uri
+        self.redirect_uri = self.config.redirect_for_port(result.port)
         self._fire("listened")
 
     def _enter_opening(self, event: object) -> None:
-        self.effect = OpenBrowser(self.authorization_url)
+        self.effect = OpenBrowser(self.authorization_url, self.config.open_browser)
 
     def _on_opened(self, result: object) -> None:
         self._expect(result, BrowserOpened)
         assert isinstance(result, BrowserOpened)
-        self.deadline = self.clock() + self.timeout
+        self.deadline = self.clock() + self._seconds()
         self._fire("browser_opened", opened=result.opened)
 
     def _enter_awaiting(self, event: object) -> None:
         assert self.deadline is not None
-        self.effect = AwaitCallback(self.deadline)
+        self.effect = AwaitCallback(self.deadline, self.clock)
 
     def judge(self, callback: Callback) -> tuple[Verdict, str]:
         """Decide about a redirect without changing the flow: the verdict and its reason.
@@ -182,29 +207,14 @@ class BrowserFlow(Flow):
             logs.register_secret(self.code)
             self._fire("code_received")
 
-    def _exchange(self) -> tiktok.Request:
+    def _exchange(self) -> Request:
         assert self.code is not None
         return tiktok.exchange_request(
             self.config, code=self.code, redirect_uri=self.redirect_uri, code_verifier=self.verifier
         )
 
-    def _enter_exchanging(self, event: object) -> None:
-        self._send(self._exchange())
-
-    def _on_token(self, result: object) -> None:
-        token = self._read(result, self._exchange, self._parse_token)
-        if token is RETRYING:
-            return
-        self.token = token
-        self._fire("token_issued")
-
-    def _parse_token(self, response: tiktok.Response) -> Token:
-        token = tiktok.parse_token(response, tiktok.RequestKind.EXCHANGE_CODE, now=self.clock())
+    def _parse_token(self, response: Response) -> Token:
+        token = tiktok.parse_token(response, RequestKind.EXCHANGE_CODE, now=self.clock())
         if not token.scopes and self.granted_scopes:
             token = Token.from_dict({**token.to_dict(), "scope": self.granted_scopes})
         return token
-
-    def _enter_authorized(self, event: object) -> None:
-        self.effect = Finished(self.token)
-
-

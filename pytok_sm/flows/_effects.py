@@ -1,32 +1,37 @@
 """What a flow asks its driver to do (effects), and what the driver feeds back (results).
 
 A flow never performs I/O. ``flow.start()`` and ``flow.send(result)`` return the next
-effect; the driver carries it out and sends back the matching result:
+effect; the driver carries it out and sends back the matching result. Each effect carries
+everything the driver needs (timeouts, the path to serve, how to judge a callback, how to
+open a browser), so a driver reads nothing of the flow:
 
-=================  ===========================================  =============================
-effect             the driver does                              it sends back
-=================  ===========================================  =============================
-:class:`Send`      sends ``request`` over HTTP                  a ``tiktok.Response`` or
-                                                                :class:`TransportFailure`
-:class:`Listen`    binds the loopback server on 127.0.0.1       :class:`Listening` or
-                                                                :class:`PortBusy`
-:class:`OpenBrowser` opens ``url`` (webbrowser or a callable)   :class:`BrowserOpened`
-:class:`AwaitCallback` waits for the redirect until ``deadline`` a ``tiktok.Callback`` or
-                                                                :class:`TimedOut`
-:class:`ShowQrCode` shows ``url`` as a QR code                  :class:`Shown`
-:class:`Sleep`     waits ``seconds``                            :class:`Slept`
-:class:`Finished`  returns ``result`` to the caller             (nothing: the flow is over)
-:class:`Failed`    raises ``error``                             (nothing: the flow is over)
-=================  ===========================================  =============================
+====================== =============================================== =========================
+effect                 the driver does                                 it sends back
+====================== =============================================== =========================
+:class:`Send`          sends ``request`` within ``timeout`` per read    a :class:`Response` or
+                       and ``deadline`` seconds in all                  :class:`TransportFailure`
+:class:`Listen`        serves ``path`` on ``host``:``port``, answering  :class:`Listening` or
+                       each request as ``judge`` says                   :class:`PortBusy`
+:class:`OpenBrowser`   opens ``url`` as ``opener`` says                 :class:`BrowserOpened`
+:class:`AwaitCallback` waits for the redirect until ``deadline``        a ``Callback`` or
+                       (read on ``clock``)                              :class:`TimedOut`
+:class:`ShowQrCode`    shows ``url`` as a QR code                       :class:`Shown`
+:class:`Sleep`         waits ``seconds``                                :class:`Slept`
+:class:`Finished`      returns ``result`` to the caller                 (nothing: the flow is over)
+:class:`Failed`        raises ``error``                                 (nothing: the flow is over)
+====================== =============================================== =========================
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._callback import Callback, Verdict
 from .._errors import TikTokError
-from .._tiktok import Callback, Request, Response
+from .._http import Request, Response
 
 __all__ = [
     "AwaitCallback",
@@ -51,30 +56,45 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send this HTTP request."""
+    """Send this HTTP request: ``timeout`` seconds for each connect or read, ``deadline``
+    seconds for the whole call from the first byte sent to the last byte read."""
 
     request: Request
+    timeout: float = 10.0
+    deadline: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
 class Listen:
-    """Start serving the redirect URI on 127.0.0.1 (``port`` 0: any free port)."""
+    """Serve the redirect ``path`` on ``host``:``port`` (0: any free port); answer each request
+    there as ``judge(callback) -> (Verdict, reason)`` says, and hand on the first accepted
+    or denied one."""
 
     port: int
+    path: str = "/callback/"
+    judge: Callable[[Callback], tuple[Verdict, str]] = field(default=lambda _: (Verdict.REJECT, "no flow"), repr=False)
+    host: str = "127.0.0.1"
 
 
 @dataclass(frozen=True, slots=True)
 class OpenBrowser:
-    """Show the person TikTok's authorize page."""
+    """Show the person TikTok's authorize page: ``opener`` True = the system browser,
+    False = none (print the URL), or a callable taking the URL."""
 
     url: str = field(repr=False)
+    opener: bool | Callable[[str], Any] = field(default=True, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class AwaitCallback:
-    """Wait for the browser's redirect, until ``deadline`` (epoch seconds)."""
+    """Wait for the browser's redirect until ``deadline`` (epoch seconds on ``clock``)."""
 
     deadline: float
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+
+    def remaining(self) -> float:
+        """Seconds left until the deadline (negative once it passed)."""
+        return self.deadline - self.clock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +138,9 @@ class TransportFailure:
 
 @dataclass(frozen=True, slots=True)
 class Listening:
-    """The loopback server is up; ``redirect_uri`` has the real port."""
+    """The loopback server is up on ``port`` (the real one when 0 was asked for)."""
 
-    redirect_uri: str
+    port: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,8 @@ echoes must be ours, and a ``confirmed`` answer without our ticket is refused: i
 never exchanged. The code comes from ``redirect_uri``'s query or from a bare ``code`` field.
 
 Example:
-    >>> from pytok_sm._config import Config
-    >>> from pytok_sm._tiktok import Response
+    >>> from pytok_sm import Config
+    >>> from pytok_sm.flows import Response
     >>> flow = QrFlow(Config("aw_key", "s"), random=lambda alphabet, n: "T" * n)
     >>> _ = flow.start()
     >>> flow.send(Response(200, {}, b'{"scan_qrcode_url": "aweme://authorize?client_ticket=tobefilled", "token": "qr1"}'))
@@ -21,29 +21,37 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from .. import _contract as contract, logs, _pkce as pkce, _tiktok as tiktok
+from .. import _contract as contract
+from .. import _pkce as pkce
+from .. import _tiktok as tiktok
+from .. import logs
 from .._config import Config
 from .._errors import FlowTimeout, ProtocolError, QrCodeExpired, QrCodeUtilised, QrTicketMismatch
-from .._retry import RequestKind
+from .._http import Request
 from .._token import Token
-from ._base import RETRYING, Flow, StateSpec, t
-from ._effects import Finished, Shown, ShowQrCode, Sleep
+from ._base import RETRYING, StateSpec, t
+from ._effects import Shown, ShowQrCode, Sleep
+from ._exchange import CodeExchange
 
 __all__ = ["QrFlow"]
 
 _POLLING = ("awaiting_scan", "scanned")
+_WAIT_SCAN = "Waiting for the QR code to be scanned in the TikTok app"
 
 
-class QrFlow(Flow):
+class QrFlow(CodeExchange):
     """Log in by QR code: get a code, show it, poll check_qrcode, exchange the code."""
 
     KIND = "qr"
     STATES = (
         StateSpec("created", doc="nothing sent yet"),
         StateSpec("requesting_qrcode", enter="_enter_requesting", handle="_on_qrcode", doc="POST get_qrcode"),
-        StateSpec("showing_qrcode", enter="_enter_showing", handle="_on_shown", doc="the QR code goes on screen"),
-        StateSpec("awaiting_scan", enter="_enter_polling", handle="_on_status", doc="polling: status new"),
-        StateSpec("scanned", enter="_enter_polling", handle="_on_status", doc="polling: scanned, not confirmed"),
+        StateSpec("showing_qrcode", enter="_enter_showing", handle="_on_shown", doc="the QR code goes on screen",
+                  waiting=_WAIT_SCAN),
+        StateSpec("awaiting_scan", enter="_enter_polling", handle="_on_status", doc="polling: status new",
+                  waiting=_WAIT_SCAN),
+        StateSpec("scanned", enter="_enter_polling", handle="_on_status", doc="polling: scanned, not confirmed",
+                  waiting="Scanned; waiting for you to confirm in the TikTok app"),
         StateSpec("exchanging", enter="_enter_exchanging", handle="_on_token", doc="code -> token"),
         StateSpec("authorized", enter="_enter_authorized", final=True, doc="token issued"),
         StateSpec("expired", final=True, doc="the QR code expired: ask for a new one"),
@@ -76,8 +84,7 @@ class QrFlow(Flow):
     RESUMABLE = ("showing_qrcode", "awaiting_scan", "scanned")
     SNAPSHOT_FIELDS = ("qr_token", "client_ticket", "qr_url", "csrf_state", "timeout", "interval")
 
-    __slots__ = ("qr_token", "client_ticket", "qr_url", "csrf_state", "timeout", "interval", "code",
-                 "redirect_uri", "token")
+    __slots__ = ("qr_token", "client_ticket", "qr_url", "csrf_state", "interval", "redirect_uri")
 
     def __init__(
         self,
@@ -110,12 +117,12 @@ class QrFlow(Flow):
     # ------------------------------------------------------------------ get_qrcode
     def _begin(self) -> None:
         if self.qr_token:
-            self.deadline = self.clock() + self.timeout
+            self.deadline = self.clock() + self._seconds()
             self._fire("poll_existing")
         else:
             self._fire("start")
 
-    def _get_qrcode(self) -> tiktok.Request:
+    def _get_qrcode(self) -> Request:
         return tiktok.get_qrcode_request(self.config, state=self.csrf_state)
 
     def _enter_requesting(self, event: object) -> None:
@@ -128,7 +135,7 @@ class QrFlow(Flow):
         self.qr_token = qrcode.token
         logs.register_secret(self.qr_token)
         self.qr_url = tiktok.fill_client_ticket(qrcode.scan_qrcode_url, self.client_ticket)
-        self.deadline = self.clock() + self.timeout
+        self.deadline = self.clock() + self._seconds()
         self._fire("qrcode_issued")
 
     def _enter_showing(self, event: object) -> None:
@@ -141,7 +148,7 @@ class QrFlow(Flow):
             self._fire("qrcode_shown")
 
     # ------------------------------------------------------------------ polling
-    def _check(self) -> tiktok.Request:
+    def _check(self) -> Request:
         assert self.qr_token is not None
         return tiktok.check_qrcode_request(self.config, self.qr_token)
 
@@ -202,25 +209,9 @@ class QrFlow(Flow):
         self._fire("confirm", qr_status=status.status)
 
     # ------------------------------------------------------------------ exchange
-    def _exchange(self) -> tiktok.Request:
+    def _exchange(self) -> Request:
         assert self.code is not None
         # Which extra fields a QR code's exchange needs is undocumented: send the redirect the
         # confirmation named, else the configured one when it is a concrete URI; no verifier.
         redirect = self.redirect_uri or (None if self.config.wildcard_port else self.config.redirect_uri)
         return tiktok.exchange_request(self.config, code=self.code, redirect_uri=redirect, code_verifier=None)
-
-    def _enter_exchanging(self, event: object) -> None:
-        self._send(self._exchange())
-
-    def _on_token(self, result: object) -> None:
-        token = self._read(result, self._exchange, self._parse_token)
-        if token is RETRYING:
-            return
-        self.token = token
-        self._fire("token_issued")
-
-    def _parse_token(self, response: tiktok.Response) -> Token:
-        return tiktok.parse_token(response, RequestKind.EXCHANGE_CODE, now=self.clock())
-
-    def _enter_authorized(self, event: object) -> None:
-        self.effect = Finished(self.token)

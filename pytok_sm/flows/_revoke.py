@@ -5,8 +5,8 @@ is already dead counts as success (``invalid_grant`` / ``invalid_request`` on re
 ``revoked`` with ``already_dead=True``): the goal, a dead token, is reached.
 
 Example:
-    >>> from pytok_sm._config import Config
-    >>> from pytok_sm._tiktok import Response
+    >>> from pytok_sm import Config
+    >>> from pytok_sm.flows import Response
     >>> flow = RevokeFlow(Config("aw_key", "s"), access_token="act.x")
     >>> _ = flow.start()
     >>> flow.send(Response(200, {}, b""))
@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import logs, _tiktok as tiktok
+from .. import _tiktok as tiktok
+from .. import logs
 from .._config import Config
-from .._errors import NotLoggedIn, OAuthError
-from ._base import RETRYING, Flow, StateSpec, t
-from ._effects import Finished
+from .._errors import NotLoggedIn, OAuthError, TikTokError
+from .._http import Request
+from ._base import StateSpec, t
+from ._call import CallFlow
 
 __all__ = ["RevokeFlow"]
 
@@ -31,14 +33,14 @@ __all__ = ["RevokeFlow"]
 _ALREADY_DEAD = frozenset({"invalid_grant", "invalid_request", "invalid_token"})
 
 
-class RevokeFlow(Flow):
+class RevokeFlow(CallFlow):
     """Revoke an access token; idempotent, so it is retried on transient faults."""
 
     KIND = "revoke"
     STATES = (
         StateSpec("created", doc="nothing sent yet"),
-        StateSpec("revoking", enter="_enter_revoking", handle="_on_answer", doc="POST /v2/oauth/revoke/"),
-        StateSpec("revoked", enter="_enter_revoked", final=True, doc="the token is dead"),
+        StateSpec("revoking", enter="_enter_calling", handle="_on_answer", doc="POST /v2/oauth/revoke/"),
+        StateSpec("revoked", enter="_enter_done", final=True, doc="the token is dead"),
         StateSpec("cancelled", final=True, doc="the caller cancelled"),
         StateSpec("failed", final=True, doc="an error, kept in flow.error"),
     )
@@ -49,6 +51,7 @@ class RevokeFlow(Flow):
         t("fail", "revoking", "failed"),
         t("cancel", ("created", "revoking"), "cancelled"),
     )
+    DONE = "token_revoked"
     RESUMABLE = ("revoking",)
     SNAPSHOT_FIELDS = ("access_token",)
 
@@ -62,32 +65,21 @@ class RevokeFlow(Flow):
 
     def _init_data(self) -> None:
         self.already_dead = False
+        self.value = None
 
-    def _begin(self) -> None:
+    def _check(self) -> None:
         if not self.access_token:
             raise NotLoggedIn("access token")
-        self.deadline = self.clock() + self.config.call_deadline * self.config.retry.max_attempts
-        self._fire("start")
 
-    def _request(self) -> tiktok.Request:
+    def _request(self) -> Request:
         assert self.access_token is not None
         return tiktok.revoke_request(self.config, self.access_token)
 
-    def _enter_revoking(self, event: object) -> None:
-        self._send(self._request())
+    _parse = staticmethod(tiktok.parse_revoke)
 
-    def _on_answer(self, result: object) -> None:
-        try:
-            answer = self._read(result, self._request, tiktok.parse_revoke)
-        except OAuthError as error:
-            if error.error not in _ALREADY_DEAD:
-                raise
+    def _ended_by(self, error: TikTokError) -> bool:
+        if isinstance(error, OAuthError) and error.error in _ALREADY_DEAD:
             self.already_dead = True
-            self._fire("token_revoked", already_dead=True, error=error.error, log_id=error.log_id)
-            return
-        if answer is RETRYING:
-            return
-        self._fire("token_revoked")
-
-    def _enter_revoked(self, event: object) -> None:
-        self.effect = Finished(None)
+            self._fire(self.DONE, already_dead=True, error=error.error, log_id=error.log_id)
+            return True
+        return False

@@ -4,8 +4,8 @@ https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info. The kit wraps it 
 refresh and one retry" on ``access_token_invalid``; ``scope_not_authorized`` never refreshes.
 
 Example:
-    >>> from pytok_sm._config import Config
-    >>> from pytok_sm._tiktok import Response
+    >>> from pytok_sm import Config
+    >>> from pytok_sm.flows import Response
     >>> flow = UserInfoFlow(Config("aw_key", "s"), access_token="act.x", fields=["display_name"])
     >>> _ = flow.start()
     >>> flow.send(Response(200, {}, b'{"data": {"user": {"display_name": "Ann"}}, "error": {"code": "ok"}}')).result
@@ -17,23 +17,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .. import logs, _tiktok as tiktok
+from .. import _tiktok as tiktok
+from .. import logs
 from .._config import Config
 from .._errors import NotLoggedIn
-from ._base import RETRYING, Flow, StateSpec, t
-from ._effects import Finished
+from .._http import Request
+from ._base import StateSpec, t
+from ._call import CallFlow
 
 __all__ = ["UserInfoFlow"]
 
 
-class UserInfoFlow(Flow):
+class UserInfoFlow(CallFlow):
     """Read the profile fields of the person the access token belongs to."""
 
     KIND = "user_info"
     STATES = (
         StateSpec("created", doc="nothing sent yet"),
-        StateSpec("fetching", enter="_enter_fetching", handle="_on_answer", doc="GET /v2/user/info/"),
-        StateSpec("fetched", enter="_enter_fetched", final=True, doc="the profile is here"),
+        StateSpec("fetching", enter="_enter_calling", handle="_on_answer", doc="GET /v2/user/info/"),
+        StateSpec("fetched", enter="_enter_done", final=True, doc="the profile is here"),
         StateSpec("cancelled", final=True, doc="the caller cancelled"),
         StateSpec("failed", final=True, doc="an error, kept in flow.error"),
     )
@@ -44,8 +46,9 @@ class UserInfoFlow(Flow):
         t("fail", "fetching", "failed"),
         t("cancel", ("created", "fetching"), "cancelled"),
     )
+    DONE = "user_received"
 
-    __slots__ = ("access_token", "fields", "user")
+    __slots__ = ("access_token", "fields")
 
     def __init__(
         self,
@@ -58,28 +61,19 @@ class UserInfoFlow(Flow):
         super().__init__(config, **kwargs)
         self.access_token = access_token
         self.fields = tuple(fields)
-        self.user: dict[str, Any] | None = None
         logs.register_secret(access_token)
 
-    def _begin(self) -> None:
+    @property
+    def user(self) -> dict[str, Any] | None:
+        """The profile, once read."""
+        return self.value  # type: ignore[no-any-return]
+
+    def _check(self) -> None:
         if not self.access_token:
             raise NotLoggedIn("access token")
-        self.deadline = self.clock() + self.config.call_deadline * self.config.retry.max_attempts
-        self._fire("start")
 
-    def _request(self) -> tiktok.Request:
+    def _request(self) -> Request:
         assert self.access_token is not None
         return tiktok.user_info_request(self.config, self.access_token, self.fields)
 
-    def _enter_fetching(self, event: object) -> None:
-        self._send(self._request())
-
-    def _on_answer(self, result: object) -> None:
-        user = self._read(result, self._request, tiktok.parse_user_info)
-        if user is RETRYING:
-            return
-        self.user = user
-        self._fire("user_received")
-
-    def _enter_fetched(self, event: object) -> None:
-        self.effect = Finished(self.user)
+    _parse = staticmethod(tiktok.parse_user_info)

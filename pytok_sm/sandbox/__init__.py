@@ -5,8 +5,14 @@ only :mod:`pytok_sm._contract` with the client, so the two cannot be wrong toget
 authorize page (consent form with Approve/Deny), the token, revoke and QR-code endpoints,
 ``/v2/user/info/``, a simulated phone for QR logins, an injectable clock, behaviour
 switches for every undocumented point, and fault switches for every upstream failure the
-client must survive (``shared/ROBUSTNESS.md``). Standard library only (plus httpx for
-:class:`ScriptedBrowser`).
+client must survive (``shared/ROBUSTNESS.md``). Standard library only.
+
+The public names are those of ``__all__``: :class:`Sandbox` and what its constructor takes
+(:class:`App`, :func:`default_apps`, :class:`Switches`, :class:`Clock`,
+:class:`SandboxUser`), :class:`PhoneError` (raised by its phone), the default app's
+:data:`DEFAULT_CLIENT_KEY` (fixed, so recordings replay) and :func:`main`
+(``python -m pytok_sm.sandbox``). The modules whose names start with ``_`` are private.
+To press Approve or Deny on its consent page, use :class:`pytok_sm.testing.FakeBrowser`.
 
 Example:
     >>> import httpx
@@ -21,55 +27,27 @@ Example:
 
 from __future__ import annotations
 
-from .apps import (
-    DEFAULT_CLIENT_KEY,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_WEB_CLIENT_KEY,
-    DEFAULT_WEB_CLIENT_SECRET,
-    App,
-    default_apps,
-    default_desktop_app,
-    default_web_app,
-)
-from .authorize import DECISION_PATH
-from .browser import BrowserError, ScriptedBrowser
-from .cli import main
-from .clock import Clock
-from .faults import FAULT_ENDPOINTS, FAULT_KINDS, REDIRECT_TRAP_PATH, Fault, Faults
-from .oauth import hex_challenge
-from .qr import PhoneError
-from .server import Sandbox
-from .state import CodeRecord, QrSession, RequestRecord, TokenRecord
-from .switches import TOKEN_LIFETIME_PRESETS, Switches
-from .user import SandboxUser
+from ._apps import DEFAULT_CLIENT_KEY, App, default_apps
+from ._cli import main
+from ._clock import Clock
+from ._qr import PhoneError
+from ._sandbox import Sandbox
+from ._switches import Switches
+from ._user import SandboxUser
 
 __all__ = [
-    "DECISION_PATH",
     "DEFAULT_CLIENT_KEY",
-    "DEFAULT_CLIENT_SECRET",
-    "DEFAULT_WEB_CLIENT_KEY",
-    "DEFAULT_WEB_CLIENT_SECRET",
-    "FAULT_ENDPOINTS",
-    "FAULT_KINDS",
-    "REDIRECT_TRAP_PATH",
-    "TOKEN_LIFETIME_PRESETS",
     "App",
-    "BrowserError",
     "Clock",
-    "CodeRecord",
-    "Fault",
-    "Faults",
     "PhoneError",
-    "QrSession",
-    "RequestRecord",
     "Sandbox",
     "SandboxUser",
-    "ScriptedBrowser",
     "Switches",
-    "TokenRecord",
     "default_apps",
-    "default_desktop_app",
-    "default_web_app",
-    "hex_challenge",
     "main",
 ]
+
+# Show the public classes as ``pytok_sm.sandbox.Name`` (tracebacks, reprs), as the root does.
+for _value in (App, Clock, PhoneError, Sandbox, SandboxUser, Switches):
+    _value.__module__ = __name__
+del _value

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import FakeClock, capture_transitions
-from .cassettes import CassetteLibrary, match_body, recording_requested
+from . import CassetteLibrary, FakeClock, capture_transitions, match_body
+from ._vcr import recording_requested
 
 if TYPE_CHECKING:
     from vcr.cassette import Cassette

@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytok_sm.sandbox import Sandbox
-from pytok_sm.cli.token_file import TokenStore
 from pytok_sm._token import Token
+from pytok_sm.cli.token_file import TokenStore
+from pytok_sm.sandbox import Sandbox
 
 from ..ports import free_port, port_is_free  # noqa: F401 - re-exported for the CLI tests
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from pytok_sm.cli.progress import Terminal, WaitProgress, waiting_text
 from pytok_sm._config import Config
+from pytok_sm.cli.progress import Terminal, WaitProgress, waiting_text
 from pytok_sm.flows import BrowserFlow, QrFlow
 from pytok_sm.testing import FakeClock
 
@@ -95,3 +95,21 @@ def test_elapsed_time_is_clamped_to_the_timeout() -> None:
     flow = browser_flow(clock, timeout=60)
     clock.advance(90)
     assert waiting_text(flow) == "Waiting for you to approve in the browser, 1:00 of 1:00, Ctrl+C to cancel"
+
+
+def test_the_waiting_lines_come_from_the_flow_tables() -> None:
+    """A state where a login waits for a person carries its line in its table row; the CLI
+    keys nothing on state-name strings of its own but the QR status lines, pinned here."""
+    from pytok_sm.cli.progress import QR_STATUS
+    from pytok_sm.flows import BrowserFlow, QrFlow
+
+    def waiting(flow_class: type) -> dict[str, str]:
+        return {spec.name: spec.waiting for spec in flow_class.STATES if spec.waiting}
+
+    assert waiting(BrowserFlow) == {"awaiting_callback": "Waiting for you to approve in the browser"}
+    assert set(waiting(QrFlow)) == {"showing_qrcode", "awaiting_scan", "scanned"}
+    assert set(QR_STATUS) <= set(waiting(QrFlow))
+    for flow_class in (BrowserFlow, QrFlow):  # every state whose effect waits on a person has a line
+        for spec in flow_class.STATES:
+            if spec.enter in ("_enter_awaiting", "_enter_showing", "_enter_polling"):
+                assert spec.waiting, (flow_class.KIND, spec.name)

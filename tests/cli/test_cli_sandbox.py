@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pytok_sm.sandbox import Sandbox, ScriptedBrowser
 from pytok_sm.cli.token_file import TokenStore
+from pytok_sm.sandbox import Sandbox
+from pytok_sm.testing import FakeBrowser
 
 from .helpers import Pytok, Running, sandbox_flags, seed_token
 from .test_cli_usage import assert_one_line_error
@@ -34,7 +35,7 @@ def test_login_against_the_sandbox_approve(pytok: Pytok, sandbox: Sandbox, tmp_p
     store = tmp_path / "tokens.json"
     running = pytok.start(*sandbox_flags(sandbox, store), "login", "--no-browser", "--port", "0")
     try:
-        browser = ScriptedBrowser("approve", background=False)
+        browser = FakeBrowser("approve", background=False)
         browser(authorize_url(running))
         result = running.finish()
     finally:
@@ -53,7 +54,7 @@ def test_login_denied_is_exit_4(pytok: Pytok, sandbox: Sandbox, tmp_path: Path) 
     store = tmp_path / "tokens.json"
     running = pytok.start(*sandbox_flags(sandbox, store), "login", "--no-browser", "--port", "0")
     try:
-        ScriptedBrowser("deny", background=False)(authorize_url(running))
+        FakeBrowser("deny", background=False)(authorize_url(running))
         result = running.finish()
     finally:
         running.kill()
@@ -74,7 +75,7 @@ def test_login_with_an_unknown_client_key_fails_at_exchange_with_log_id(pytok: P
     flags[flags.index("--client-secret") + 1] = "wrong-secret-value"
     running = pytok.start(*flags, "login", "--no-browser", "--port", "0")
     try:
-        ScriptedBrowser("approve", background=False)(authorize_url(running))
+        FakeBrowser("approve", background=False)(authorize_url(running))
         result = running.finish()
     finally:
         running.kill()
@@ -90,7 +91,7 @@ def test_login_sandbox_flag_runs_the_emulator_in_process(pytok: Pytok) -> None:
         base = running.wait_for(r"Sandbox running at (http://127\.0\.0\.1:\d+)").group(1)
         url = authorize_url(running)
         assert url.startswith(base + "/v2/auth/authorize/?")
-        ScriptedBrowser("approve", background=False)(url)
+        FakeBrowser("approve", background=False)(url)
         result = running.finish()
     finally:
         running.kill()
@@ -106,7 +107,7 @@ def test_verbose_login_shows_the_transition_log_without_secrets(pytok: Pytok, sa
     running = pytok.start(*sandbox_flags(sandbox, store), "-v", "login", "--no-browser", "--port", "0")
     try:
         url = authorize_url(running)
-        ScriptedBrowser("approve", background=False)(url)
+        FakeBrowser("approve", background=False)(url)
         result = running.finish()
     finally:
         running.kill()
@@ -396,7 +397,7 @@ def test_default_login_opens_the_browser_and_does_not_print_the_url(pytok: Pytok
         running.wait_for(r"^Opened TikTok's authorize page in your browser")
         url = opened.read_text()
         assert url.startswith(sandbox.authorization_url + "?")
-        ScriptedBrowser("approve", background=False)(url)
+        FakeBrowser("approve", background=False)(url)
         result = running.finish()
     finally:
         running.kill()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pytok_sm.cli.token_file import SCHEMA_VERSION, TokenStore, TokenStoreError, default_path
 from pytok_sm._token import Token
+from pytok_sm.cli.token_file import SCHEMA_VERSION, TokenStore, TokenStoreError, default_path
 
 from .helpers import Pytok
 from .test_cli_usage import assert_one_line_error

@@ -12,17 +12,16 @@ from typing import Any
 import pytest
 
 import pytok_sm
-from pytok_sm.sandbox import Sandbox, ScriptedBrowser
-from pytok_sm.testing import capture_transitions
+from pytok_sm.sandbox import Sandbox
+from pytok_sm.testing import FakeBrowser, capture_transitions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def login(runner: Any, decision: str = "approve", scopes: list[str] | None = None) -> tuple[Any, ScriptedBrowser]:
-    browser = ScriptedBrowser(decision, scopes=scopes)
-    runner.kit.open_browser = browser
+def login(runner: Any, decision: str = "approve", scopes: list[str] | None = None) -> tuple[Any, FakeBrowser]:
+    browser = FakeBrowser(decision, scopes=scopes)  # type: ignore[arg-type]
     try:
-        return runner("oauth_server", timeout=20), browser
+        return runner("oauth_server", timeout=20, open_browser=browser), browser
     finally:
         browser.join(10)
 
@@ -58,9 +57,8 @@ def test_deny_ends_in_authorization_denied(make_runner: Any, sandbox: Sandbox) -
 def test_a_login_nobody_finishes_times_out_and_frees_the_port(make_runner: Any) -> None:
     runner = make_runner()
     seen: list[str] = []
-    runner.kit.open_browser = lambda url: seen.append(url) or True
     with pytest.raises(pytok_sm.FlowTimeout):
-        runner("oauth_server", timeout=0.3)
+        runner("oauth_server", timeout=0.3, open_browser=lambda url: seen.append(url) or True)
     port = int(seen[0].split("redirect_uri=http%3A%2F%2F127.0.0.1%3A")[1].split("%2F")[0])
     import socket
 
@@ -73,7 +71,7 @@ def test_the_transition_log_of_a_browser_login_event_by_event(sandbox: Sandbox) 
     kit = pytok_sm.LoginKit(sandbox.client_key, sandbox.client_secret,
                             authorization_url=sandbox.authorization_url, base_api_url=sandbox.base_api_url,
                             port=0, redirect_uri="http://127.0.0.1:*/callback/",
-                            open_browser=ScriptedBrowser("approve"))
+                            open_browser=FakeBrowser("approve"))
     with capture_transitions(all_events=True) as events:
         kit.oauth_server(timeout=20)
     flow_id = events[0]["flow_id"]
@@ -253,7 +251,7 @@ def run_python(code: str, args: list[str], stdin: str = "") -> str:
 def test_a_browser_flow_started_in_one_process_finishes_in_another(sandbox: Sandbox) -> None:
     args = [sandbox.web_client_key, sandbox.web_client_secret, sandbox.authorization_url, sandbox.base_api_url]
     first = json.loads(run_python(STEP_ONE, args))
-    browser = ScriptedBrowser("approve", follow_redirect=False, background=False)
+    browser = FakeBrowser("approve", follow_redirect=False, background=False)
     browser(first["url"])
     query = browser.callback_url.partition("?")[2]
     second = json.loads(run_python(STEP_TWO, args, json.dumps({"snapshot": first["snapshot"], "query": query})))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pytok_sm._tiktok import Callback, Response
+from pytok_sm._callback import Callback
+from pytok_sm._http import Response
 
 
 def answer(body: Any, status: int = 200, **headers: str) -> Response:

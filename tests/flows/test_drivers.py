@@ -38,10 +38,10 @@ def listening_port(flow: BrowserFlow) -> int:
 
 @pytest.mark.parametrize("ending", ["authorized", "denied", "timed_out"])
 def test_the_port_is_released_at_every_end(ending: str) -> None:
-    browser = FakeBrowser(deny=ending == "denied", opened=ending != "timed_out")
-    flow = BrowserFlow(config(), timeout=0.5 if ending == "timed_out" else 10)
+    browser = FakeBrowser("deny" if ending == "denied" else "approve", consent=False, opened=ending != "timed_out")
+    flow = BrowserFlow(config(open_browser=browser), timeout=0.5 if ending == "timed_out" else 10)
     try:
-        sync_driver(FakeTikTok(), open_browser=browser, stderr=io.StringIO()).run(flow)
+        sync_driver(FakeTikTok(), stderr=io.StringIO()).run(flow)
     except errors.TikTokError:
         pass
     browser.join()
@@ -57,7 +57,7 @@ def test_a_busy_port_is_an_error_naming_it_before_any_browser_opens() -> None:
     opened: list[str] = []
     try:
         with pytest.raises(errors.CallbackPortBusy, match=str(port)):
-            sync_driver(FakeTikTok(), open_browser=opened.append).run(BrowserFlow(config(port=port, redirect_uri=None)))
+            sync_driver(FakeTikTok()).run(BrowserFlow(config(port=port, redirect_uri=None, open_browser=opened.append)))
     finally:
         blocker.close()
     assert opened == []
@@ -65,10 +65,10 @@ def test_a_busy_port_is_an_error_naming_it_before_any_browser_opens() -> None:
 
 def test_without_a_browser_the_url_goes_to_stderr_and_the_flow_keeps_waiting() -> None:
     stderr = io.StringIO()
-    flow = BrowserFlow(config(), timeout=10)
+    flow = BrowserFlow(config(open_browser=False), timeout=10)
     result: dict[str, object] = {}
     runner = threading.Thread(target=lambda: result.setdefault(
-        "token", sync_driver(FakeTikTok(), open_browser=False, stderr=stderr).run(flow)))
+        "token", sync_driver(FakeTikTok(), stderr=stderr).run(flow)))
     runner.start()
     deadline = time.monotonic() + 5
     while "Open this URL" not in stderr.getvalue() and time.monotonic() < deadline:
@@ -76,7 +76,7 @@ def test_without_a_browser_the_url_goes_to_stderr_and_the_flow_keeps_waiting() -
     url = stderr.getvalue().splitlines()[1].strip()
     assert url == flow.authorization_url
     assert flow.state == "awaiting_callback"
-    FakeBrowser()(url)  # the person pastes the URL into a browser later
+    FakeBrowser(consent=False)(url)  # the person pastes the URL into a browser later
     runner.join(10)
     assert isinstance(result["token"], pytok_sm.Token)
 
@@ -86,9 +86,9 @@ def test_a_browser_callable_that_raises_counts_as_not_opened() -> None:
         raise OSError("no display")
 
     stderr = io.StringIO()
-    flow = BrowserFlow(config(), timeout=0.3)
+    flow = BrowserFlow(config(open_browser=broken), timeout=0.3)
     with pytest.raises(errors.FlowTimeout):
-        sync_driver(FakeTikTok(), open_browser=broken, stderr=stderr).run(flow)
+        sync_driver(FakeTikTok(), stderr=stderr).run(flow)
     assert "Open this URL" in stderr.getvalue()
 
 
@@ -111,8 +111,8 @@ def test_webbrowser_honours_the_BROWSER_variable(monkeypatch: pytest.MonkeyPatch
 
 
 def test_cancel_from_another_thread_ends_the_wait_and_frees_the_port() -> None:
-    driver = sync_driver(FakeTikTok(), open_browser=lambda url: True)
-    flow = BrowserFlow(config(), timeout=30)
+    driver = sync_driver(FakeTikTok())
+    flow = BrowserFlow(config(open_browser=lambda url: True), timeout=30)
     threading.Timer(0.3, driver.cancel).start()
     with pytest.raises(errors.FlowCancelled):
         driver.run(flow)
@@ -124,9 +124,9 @@ def test_keyboard_interrupt_cancels_the_flow_and_frees_the_port() -> None:
     def interrupt(flow: object) -> None:
         raise KeyboardInterrupt
 
-    flow = BrowserFlow(config(), timeout=30)
+    flow = BrowserFlow(config(open_browser=lambda url: True), timeout=30)
     with pytest.raises(KeyboardInterrupt):
-        sync_driver(FakeTikTok(), open_browser=lambda url: True, on_tick=interrupt).run(flow)
+        sync_driver(FakeTikTok(), on_tick=interrupt).run(flow)
     assert flow.state == "cancelled"
     assert port_is_free(listening_port(flow))
 
@@ -178,17 +178,18 @@ def test_connection_refused_is_retried_even_for_a_refresh() -> None:
 def test_the_async_driver_runs_a_browser_login() -> None:
     async def main() -> pytok_sm.Token:
         async with httpx.AsyncClient(transport=httpx.MockTransport(FakeTikTok().handle_async)) as client:
-            return await AsyncDriver(client, open_browser=FakeBrowser()).run(BrowserFlow(config(), timeout=10))
+            flow = BrowserFlow(config(open_browser=FakeBrowser(consent=False)), timeout=10)
+            return await AsyncDriver(client).run(flow)  # type: ignore[no-any-return]
 
     assert asyncio.run(main()).access_token.startswith("act.")
 
 
 def test_cancelling_the_async_task_cancels_the_flow_and_frees_the_port() -> None:
-    flow = BrowserFlow(config(), timeout=30)
+    flow = BrowserFlow(config(open_browser=lambda url: True), timeout=30)
 
     async def main() -> None:
         async with httpx.AsyncClient(transport=httpx.MockTransport(FakeTikTok().handle_async)) as client:
-            task = asyncio.create_task(AsyncDriver(client, open_browser=lambda url: True).run(flow))
+            task = asyncio.create_task(AsyncDriver(client).run(flow))
             await asyncio.sleep(0.3)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -200,11 +201,11 @@ def test_cancelling_the_async_task_cancels_the_flow_and_frees_the_port() -> None
 
 
 def test_the_async_driver_times_out_and_frees_the_port() -> None:
-    flow = BrowserFlow(config(), timeout=0.3)
+    flow = BrowserFlow(config(open_browser=lambda url: True), timeout=0.3)
 
     async def main() -> None:
         async with httpx.AsyncClient(transport=httpx.MockTransport(FakeTikTok().handle_async)) as client:
-            await AsyncDriver(client, open_browser=lambda url: True).run(flow)
+            await AsyncDriver(client).run(flow)
 
     with pytest.raises(errors.FlowTimeout):
         asyncio.run(main())

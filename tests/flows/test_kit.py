@@ -11,6 +11,7 @@ import pytest
 
 import pytok_sm
 from pytok_sm import _errors as errors
+from pytok_sm.flows import BrowserFlow
 from pytok_sm.testing import FakeBrowser, FakeClock, capture_transitions
 
 from ..fake_tiktok import FakeTikTok, envelope_error, oauth_error
@@ -68,26 +69,26 @@ def test_load_token_accepts_the_endpoint_json_and_to_dict() -> None:
 def test_update_scopes_changes_later_logins_not_the_granted_set() -> None:
     kit = make_kit(FakeTikTok(), token=SAVED)
     kit.update_scopes(["user.info.basic", "user.info.stats"])
-    assert "scope=user.info.basic%2Cuser.info.stats" in kit.browser_flow().authorization_url
+    assert "scope=user.info.basic%2Cuser.info.stats" in BrowserFlow(kit.config).authorization_url
     assert kit.granted_scopes == {"user.info.basic"}
 
 
 # ---------------------------------------------------------------- browser login (fake browser)
 def test_oauth_server_logs_in_through_the_loopback_server() -> None:
     fake = FakeTikTok()
-    browser = FakeBrowser()
+    browser = FakeBrowser(consent=False)
     kit = make_kit(fake, port=0, redirect_uri="http://127.0.0.1:*/callback/", open_browser=browser)
     token = kit.oauth_server(timeout=10)
     browser.join()
     assert kit.token == token and token.access_token.startswith("act.")
-    assert browser.status == 200 and "Authentication workflow completed" in browser.body
+    assert browser.last_callback_status == 200 and "Authentication workflow completed" in (browser.last_callback_body or "")
     sent = fake.form(fake.requests[0])
     assert sent["code"] == "fake*code!" and sent["grant_type"] == "authorization_code"
     assert sent["redirect_uri"].startswith("http://127.0.0.1:") and len(sent["code_verifier"]) == 64
 
 
 def test_oath_server_is_a_deprecated_alias() -> None:
-    kit = make_kit(FakeTikTok(), port=0, redirect_uri="http://127.0.0.1:*/callback/", open_browser=FakeBrowser())
+    kit = make_kit(FakeTikTok(), port=0, redirect_uri="http://127.0.0.1:*/callback/", open_browser=FakeBrowser(consent=False))
     with pytest.warns(DeprecationWarning, match="oauth_server"):
         kit.oath_server(timeout=10)
     assert kit.current_access_token is not None
@@ -95,7 +96,7 @@ def test_oath_server_is_a_deprecated_alias() -> None:
 
 def test_a_denied_login_raises_and_keeps_the_previous_token() -> None:
     kit = make_kit(FakeTikTok(), port=0, redirect_uri="http://127.0.0.1:*/callback/",
-                   open_browser=FakeBrowser(deny=True), token=SAVED)
+                   open_browser=FakeBrowser("deny", consent=False), token=SAVED)
     with pytest.raises(errors.AuthorizationDenied):
         kit.oauth_server(timeout=10)
     assert kit.current_access_token == "act.saved"
@@ -274,7 +275,7 @@ def test_a_web_app_starts_in_one_request_and_finishes_in_another() -> None:
     web = {"redirect_uri": "https://app.example.test/callback/"}
     url, snapshot = make_kit(fake, **web).begin_browser_login()
     saved = json.dumps(snapshot)  # e.g. into a server-side session
-    callback = FakeBrowser(code="web*code").callback_url(url)
+    callback = FakeBrowser(consent=False, code="web*code").redirect_url(url)
     other_kit = make_kit(fake, **web)  # another request, another kit object
     token = other_kit.complete_browser_login(json.loads(saved), callback.partition("?")[2])
     assert token.access_token.startswith("act.")
@@ -287,7 +288,7 @@ def test_a_web_callback_with_a_foreign_state_is_rejected_and_never_exchanged() -
     web = {"redirect_uri": "https://app.example.test/callback/"}
     kit = make_kit(fake, **web)
     url, snapshot = kit.begin_browser_login()
-    forged = FakeBrowser(state="forged").callback_url(url).partition("?")[2]
+    forged = FakeBrowser(consent=False, state="forged").redirect_url(url).partition("?")[2]
     with pytest.raises(errors.CallbackRejected, match="state mismatch"):
         kit.complete_browser_login(snapshot, forged)
     assert fake.requests == []

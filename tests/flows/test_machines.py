@@ -15,6 +15,7 @@ import pytest
 from pytok_sm import _errors as errors
 from pytok_sm._config import Config
 from pytok_sm._diagrams import edges
+from pytok_sm._token import Token
 from pytok_sm.flows import FLOWS, BrowserFlow, Flow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow
 from pytok_sm.flows._effects import (
     BrowserOpened,
@@ -28,13 +29,13 @@ from pytok_sm.flows._effects import (
     TransportFailure,
 )
 from pytok_sm.testing import FakeClock, capture_transitions
-from pytok_sm._token import Token
 
 from .canned import answer, callback, html_error, oauth_error, qr_answer, rate_limited, token_answer
 
 CONFIG = Config("aw_key", "aw_secret", port=0, redirect_uri="http://127.0.0.1:*/callback/")
 TICKET = "T" * 64
 REDIRECT = "http://127.0.0.1:4242/callback/"
+PORT = 4242
 
 Step = Any  # a result, "cancel", "advance:N" (move the clock), or a callable(flow) -> result
 
@@ -79,7 +80,7 @@ def user_info(clock: FakeClock) -> Flow:
 QRCODE = answer({"scan_qrcode_url": "aweme://authorize?client_ticket=tobefilled&x=1", "token": "qr-token"})
 CONFIRMED = qr_answer("confirmed", TICKET, redirect_uri="https://app.example/cb?code=qr*code!&state=")
 USER = answer({"data": {"user": {"display_name": "Ann"}}, "error": {"code": "ok", "message": "", "log_id": "L"}})
-BROWSER_READY = [Listening(REDIRECT), BrowserOpened(True)]
+BROWSER_READY = [Listening(PORT), BrowserOpened(True)]
 
 SCENARIOS = [
     # browser
@@ -94,6 +95,7 @@ SCENARIOS = [
     Scenario("browser: exchange rate limited, then ok", browser,
              [*BROWSER_READY, right(), rate_limited("1"), Slept(), token_answer()], "authorized"),
     Scenario("browser: busy port", browser, [PortBusy(3456)], "failed", errors.CallbackPortBusy),
+    Scenario("browser: a web app's login (start_web)", browser, [right(), token_answer()], "authorized"),
     Scenario("browser: PKCE refused", browser,
              [*BROWSER_READY, right(), oauth_error("invalid_request", "Code verifier or code challenge is invalid.")],
              "failed", errors.OAuthError),
@@ -102,7 +104,7 @@ SCENARIOS = [
              errors.TransportError),
     Scenario("browser: cancelled before start", browser, ["cancel"], "cancelled", errors.FlowCancelled),
     Scenario("browser: cancelled while listening", browser, ["cancel"], "cancelled", errors.FlowCancelled),
-    Scenario("browser: cancelled opening the browser", browser, [Listening(REDIRECT), "cancel"], "cancelled",
+    Scenario("browser: cancelled opening the browser", browser, [Listening(PORT), "cancel"], "cancelled",
              errors.FlowCancelled),
     Scenario("browser: cancelled while waiting", browser, [*BROWSER_READY, "cancel"], "cancelled",
              errors.FlowCancelled),
@@ -182,7 +184,10 @@ def play(scenario: Scenario) -> tuple[Flow, list[dict[str, Any]]]:
         if "before start" in scenario.name:
             flow.cancel()
             return flow, events
-        flow.start()
+        if "start_web" in scenario.name:
+            flow.start_web()  # type: ignore[attr-defined]
+        else:
+            flow.start()
         for step in scenario.steps:
             if step == "cancel":
                 flow.cancel()
@@ -291,7 +296,7 @@ def test_a_callback_that_beats_the_browser_opened_result_is_accepted() -> None:
 
     flow = BrowserFlow(CONFIG, clock=FakeClock())
     flow.start()
-    flow.send(Listening(REDIRECT))
+    flow.send(Listening(PORT))
     assert flow.state == "opening_browser"
     assert flow.judge(callback(flow.csrf_state))[0] is Verdict.ACCEPT
 

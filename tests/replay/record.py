@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from pytok_sm import LoginKit
-from pytok_sm.sandbox import Sandbox, default_desktop_app, default_web_app
+from pytok_sm.sandbox import Sandbox, default_apps
 from pytok_sm.testing import Scrubber, capture_transitions, use_cassette
 
 from .scenarios import (
@@ -104,7 +104,8 @@ def record(
         target = out / scenario.cassette
         apps = None
         if client_secret is not None:
-            apps = [dataclasses.replace(default_desktop_app(), client_secret=client_secret), default_web_app()]
+            desktop, web = default_apps()
+            apps = [dataclasses.replace(desktop, client_secret=client_secret), web]
         with Sandbox(apps=apps) as sb, tempfile.TemporaryDirectory() as staging:
             # Written aside first: a run that does not do what the scenario says (or that
             # breaks the emulator) leaves the committed cassette untouched.

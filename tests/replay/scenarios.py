@@ -32,7 +32,8 @@ from typing import Any
 
 import httpx
 
-from pytok_sm import LoginKit, RetryPolicy, Token, _contract as contract
+from pytok_sm import LoginKit, RetryPolicy, Token
+from pytok_sm import _contract as contract
 from pytok_sm._errors import (
     AuthorizationDenied,
     OAuthError,
@@ -43,7 +44,8 @@ from pytok_sm._errors import (
     TikTokError,
 )
 from pytok_sm._pkce import RandomSource
-from pytok_sm.sandbox import DEFAULT_CLIENT_KEY, Sandbox, SandboxUser, ScriptedBrowser
+from pytok_sm.flows import QrFlow
+from pytok_sm.sandbox import DEFAULT_CLIENT_KEY, Sandbox, SandboxUser
 from pytok_sm.testing import DeterministicRandom, FakeBrowser, capture_transitions
 
 #: The committed cassettes, one folder per flow.
@@ -235,7 +237,7 @@ class ReplayWorld(World):
         }
 
     def browser(self, decision: str = "approve", *, challenge: str = "hex", expire_code: bool = False) -> Any:
-        browser = FakeBrowser(deny=decision == "deny", code="replayed*code!")
+        browser = FakeBrowser(decision, consent=False, code="replayed*code!")  # type: ignore[arg-type]
         self._browsers.append(browser)
         return browser
 
@@ -274,7 +276,7 @@ class _SandboxBrowser:
 
     def _visit(self, url: str) -> None:
         try:
-            page = ScriptedBrowser(self.decision, follow_redirect=False, background=False)  # type: ignore[arg-type]
+            page = FakeBrowser(self.decision, follow_redirect=False, background=False)  # type: ignore[arg-type]
             page(url)
             if page.callback_url is None:
                 raise RuntimeError(f"the consent page answered {page.page_status}")
@@ -404,7 +406,7 @@ def _expect_exchange_refused(error: str, description: str) -> Callable[[Outcome]
 
 def _qr_login(world: World, script: Mapping[int, str]) -> Token:
     kit = world.kit()
-    token: Token = kit.run(kit.qr_flow(timeout=600), **world.phone(script))  # TikTok's QR lifetime is undocumented
+    token: Token = kit.run(QrFlow(kit.config, timeout=600), **world.phone(script))  # TikTok's QR lifetime is undocumented
     kit.load_token(token)
     return token
 

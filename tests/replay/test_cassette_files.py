@@ -7,8 +7,10 @@ import re
 import pytest
 import yaml
 
+from pytok_sm.flows import QrFlow
 from pytok_sm.testing import find_unscrubbed
-from pytok_sm.testing.cassettes import API_ORIGIN, HOOK_PATTERN
+from pytok_sm.testing._rewrite import API_ORIGIN
+from pytok_sm.testing._scan import SECRET_SHAPED_RE
 
 from .scenarios import CASSETTES, SCENARIOS, ReplayWorld
 
@@ -27,12 +29,13 @@ def test_no_token_shaped_or_secret_looking_value(path: object) -> None:
     assert find_unscrubbed(text, path=str(path)) == []
 
 
-def test_the_before_stop_hook_pattern_finds_nothing() -> None:
-    """The hook greps cassettes/ with this pattern and ignores hits that say 'scrubbed'."""
+def test_the_secret_shaped_pattern_finds_nothing() -> None:
+    """The pattern over every committed cassette, as a scanner of the repository would run
+    it, ignoring hits that say 'scrubbed' (or the like)."""
     hits = [
         m.group(0)[:10]
         for path in FILES
-        for m in HOOK_PATTERN.finditer(path.read_text(encoding="utf-8"))
+        for m in SECRET_SHAPED_RE.finditer(path.read_text(encoding="utf-8"))
         if not re.search(r"redacted|placeholder|<|scrubbed|filtered", m.group(0), re.IGNORECASE)
     ]
     assert hits == []
@@ -54,7 +57,7 @@ def test_qr_state_and_ticket_in_cassettes_come_from_the_public_seed() -> None:
     """The QR state and client_ticket travel in cassettes by design: they are drawn from
     DeterministicRandom(SEED) (public, predictable), never from a real random source."""
     kit = ReplayWorld().kit()
-    flow = kit.qr_flow()  # the values are drawn when the flow is made; nothing is sent
+    flow = QrFlow(kit.config)  # the values are drawn when the flow is made; nothing is sent
     kit.close()
     text = (CASSETTES / "qr/confirmed.yaml").read_text(encoding="utf-8")
     assert f"state={flow.csrf_state}" in text

@@ -65,19 +65,20 @@ def test_the_scan_would_catch_an_unscrubbed_recording(tmp_path: Path, monkeypatc
     findings = find_unscrubbed(text, result.secrets)
     kinds = {finding.kind for finding in findings}
     assert "refresh/rotation: client_secret" in {k.removeprefix("secret: ") for k in kinds}
-    assert {"hook pattern", "token-shaped value"} <= kinds
+    assert {"secret-shaped value", "token-shaped value"} <= kinds
     assert CANARY_SECRET not in " ".join(str(f) for f in findings)
 
 
 def test_the_real_tiktok_recorder_writes_the_same_cassettes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--real`` aimed at the emulator, with a scripted person at the browser: an app with
     another client_key, logins done unrecorded first, the same files as the emulator's."""
-    from pytok_sm.sandbox import App, Sandbox, ScriptedBrowser, default_desktop_app
+    from pytok_sm.sandbox import App, Sandbox, default_apps
+    from pytok_sm.testing import FakeBrowser
 
     from .record import record_real
 
-    monkeypatch.setattr("webbrowser.open", lambda url: ScriptedBrowser()(url))
-    app = App("realapp0key0of0a0person", CANARY_SECRET, "Someone's app", "desktop", default_desktop_app().redirect_uris)
+    monkeypatch.setattr("webbrowser.open", lambda url: FakeBrowser()(url))
+    app = App("realapp0key0of0a0person", CANARY_SECRET, "Someone's app", "desktop", default_apps()[0].redirect_uris)
     said: list[str] = []
     names = ["browser/success", "browser/pkce_mismatch", "refresh/rotation", "revoke/success", "user_info/success"]
     with Sandbox(apps=[app]) as sb:

@@ -17,7 +17,9 @@ from typing import Any
 import httpx
 
 from pytok_sm import LoginKit, RetryPolicy, Token
-from pytok_sm.sandbox import Sandbox, ScriptedBrowser
+from pytok_sm.flows import QrFlow
+from pytok_sm.sandbox import Sandbox
+from pytok_sm.testing import FakeBrowser
 
 #: Three attempts, backoff of 10..50 ms; a Retry-After up to 3 s is honoured, a longer one is not.
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.05, retry_after_cap=3.0)
@@ -64,8 +66,8 @@ def sandbox_kit(
     return LoginKit(client_key or sb.client_key, client_secret or sb.client_secret, **kit_settings(sb, **overrides))
 
 
-def wait_until_done(browser: ScriptedBrowser, timeout: float = 5.0) -> None:
-    """Wait for the scripted browser's background run without re-raising its error."""
+def wait_until_done(browser: FakeBrowser, timeout: float = 5.0) -> None:
+    """Wait for the fake browser's background run without re-raising its error."""
     end = time.monotonic() + timeout
     while not browser.done and time.monotonic() < end:
         time.sleep(0.01)
@@ -73,16 +75,20 @@ def wait_until_done(browser: ScriptedBrowser, timeout: float = 5.0) -> None:
 
 def browser_login(kit: LoginKit, browser: Any = None, *, timeout: float = 10.0) -> Token:
     """``kit.oauth_server()`` with a browser that approves on the sandbox's consent page."""
-    browser = browser if browser is not None else ScriptedBrowser()
-    kit.open_browser = browser
+    browser = browser if browser is not None else FakeBrowser()
+    BROWSERS[id(kit)] = browser
     try:
-        return kit.oauth_server(timeout=timeout)
+        return kit.oauth_server(timeout=timeout, open_browser=browser)
     finally:
-        if isinstance(browser, ScriptedBrowser):
+        if isinstance(browser, FakeBrowser):
             wait_until_done(browser)
 
 
-def nothing_listens_on_the_callback_port(browser: ScriptedBrowser) -> bool:
+#: The browser of each kit's last ``browser_login`` (by the kit's id).
+BROWSERS: dict[int, Any] = {}
+
+
+def nothing_listens_on_the_callback_port(browser: FakeBrowser) -> bool:
     """After a login ended (however it ended), its loopback port accepts no connection."""
     port = urllib.parse.urlsplit(browser.callback_url or "").port
     assert port, "the browser never reached the callback"
@@ -98,7 +104,7 @@ def qr_login(kit: LoginKit, sb: Sandbox, phone: Callable[[str], Any] | None = No
     confirms). The kit keeps the token, as ``oauth_qrcode`` would. (The split API,
     ``generate_qr_code()`` then ``oauth_qrcode()``, has its own test.)
     """
-    flow = kit.qr_flow(timeout=timeout)
+    flow = QrFlow(kit.config, timeout=timeout)
     token: Token = kit.run(flow, show_qr=phone or sb.phone_confirm)
     kit.load_token(token)
     return token

@@ -94,9 +94,10 @@ def thread_errors() -> Iterator[list[BaseException]]:
 
 def start_waiting(fake: FakeTikTok) -> tuple[Waiting, SyncDriver]:
     """Run a browser flow in a thread until it waits for its callback."""
-    cfg = pytok_sm.Config("aw_key", "aw_secret", port=0, redirect_uri="http://127.0.0.1:*/callback/")
+    cfg = pytok_sm.Config("aw_key", "aw_secret", port=0, redirect_uri="http://127.0.0.1:*/callback/",
+                          open_browser=lambda url: True)
     flow = BrowserFlow(cfg, timeout=30)
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(fake)), open_browser=lambda url: True)
+    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(fake)))
     box = Waiting(flow, fake, threading.Thread(target=lambda: None))
 
     def run() -> None:

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from pytok_sm import LoginKit
-from pytok_sm.sandbox import Sandbox, ScriptedBrowser
-from pytok_sm.testing import capture_transitions
+from pytok_sm.sandbox import Sandbox
+from pytok_sm.testing import FakeBrowser, capture_transitions
 
 from ..ports import free_port
 from .sandbox_kit import browser_login
@@ -67,7 +67,7 @@ def test_the_callback_server_listens_on_127_0_0_1_only_and_only_while_the_flow_w
         seen["other loopback address"] = accepts("127.0.0.2", port)  # 0.0.0.0 would answer here
 
     assert listeners(port) == [] and not accepts("127.0.0.1", port)  # nothing before the flow
-    browser_login(kit, snooping(ScriptedBrowser(), look))
+    browser_login(kit, snooping(FakeBrowser(), look))
     assert seen == {
         "redirect_uri": f"http://127.0.0.1:{port}/callback/",
         "listeners": ["0100007F"],  # 127.0.0.1, little-endian hex; no IPv6 listener
@@ -91,7 +91,7 @@ def test_the_callback_server_logs_verdicts_never_the_request_line_or_query(
     caplog.set_level("DEBUG")
     kit = make_kit()
     with capture_transitions(all_events=True) as events:
-        browser_login(kit, snooping(ScriptedBrowser(), drive_by))
+        browser_login(kit, snooping(FakeBrowser(), drive_by))
     verdicts = [(e["verdict"], e["reason"]) for e in events if e["event"] == "callback"]
     assert verdicts == [("reject", "state mismatch"), ("accept", "callback accepted")]
     assert marker not in repr(events) and marker not in caplog.text

@@ -15,8 +15,9 @@ slice of it: the logs, str/repr/traceback of every exception, repr/str of every 
 Flow, effect, Config, Request and Response, stdout/stderr, every page the loopback server
 answered, cassettes/, and files written during the run (temp dir, repository). Zero hits.
 
-The fake browser's own HTTP traffic (its httpx log lines carry the authorize and callback
-URLs, as a real browser's history would) is not the app's and is left out by thread name.
+The fake browser's own HTTP traffic is not the app's: should anything log in its thread
+(the authorize and callback URLs, as a real browser's history would), it is left out by
+thread name.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ from typing import Any
 import pytest
 import structlog
 
-from pytok_sm import AsyncLoginKit, LoginKit, Token, _tiktok as tiktok
-from pytok_sm.drivers import SyncDriver
+from pytok_sm import AsyncLoginKit, LoginKit, Token
+from pytok_sm import _tiktok as tiktok
 from pytok_sm._errors import (
     AccessTokenInvalid,
     ApiError,
@@ -64,16 +65,17 @@ from pytok_sm._errors import (
     TikTokError,
     TransportError,
 )
+from pytok_sm.drivers import SyncDriver
+from pytok_sm.flows import QrFlow, Request, Send, parse_callback_query
 from pytok_sm.flows._base import Flow
-from pytok_sm.flows._effects import Send
 from pytok_sm.logs import processors
-from pytok_sm.sandbox import App, Sandbox, ScriptedBrowser
+from pytok_sm.sandbox import App, Sandbox
 from pytok_sm.testing import FakeBrowser
 
 from .sandbox_kit import FIELDS, async_transport, browser_login, kit_settings, qr_login, transport, wait_until_done
 
 REPO = Path(__file__).resolve().parents[2]
-BROWSER_THREAD = "ScriptedBrowser"
+BROWSER_THREAD = "FakeBrowser"
 STATE_LENGTH, VERIFIER_LENGTH, TICKET_LENGTH = 40, 72, 50  # distinct, so the random source knows what it makes
 
 
@@ -198,7 +200,7 @@ class Seen:
 
     errors: list[tuple[str, BaseException]] = field(default_factory=list)
     flows: list[Flow] = field(default_factory=list)
-    sent: list[tuple[tiktok.Request, object]] = field(default_factory=list)
+    sent: list[tuple[Request, object]] = field(default_factory=list)
     tokens: list[Token] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
     kits: list[LoginKit] = field(default_factory=list)
@@ -207,19 +209,19 @@ class Seen:
 @contextlib.contextmanager
 def recording(monkeypatch: pytest.MonkeyPatch, seen: Seen) -> Iterator[None]:
     """Keep every flow made and every request sent (with its answer) for the repr scan."""
-    flow_init, driver_send = Flow.__init__, SyncDriver.send
+    flow_init, driver_send = Flow.__init__, SyncDriver._send
 
     def init(self: Flow, *args: Any, **kwargs: Any) -> None:
         flow_init(self, *args, **kwargs)
         seen.flows.append(self)
 
-    def send(self: SyncDriver, request: tiktok.Request, flow: Flow | None = None) -> object:
-        answer = driver_send(self, request, flow)
-        seen.sent.append((request, answer))
+    def send(self: SyncDriver, effect: Send) -> object:
+        answer = driver_send(self, effect)
+        seen.sent.append((effect.request, answer))
         return answer
 
     monkeypatch.setattr(Flow, "__init__", init)
-    monkeypatch.setattr(SyncDriver, "send", send)
+    monkeypatch.setattr(SyncDriver, "_send", send)
     yield
 
 
@@ -259,15 +261,11 @@ class Tour:
     def logged_in(self, kit: LoginKit) -> Token:
         return kit.load_token(self.sb.issue_tokens(["user.info.basic"]))
 
-    def browse(self, kit: LoginKit, browser: Any) -> Token:
+    def browse(self, kit: LoginKit, browser: FakeBrowser) -> Token:
         try:
             return browser_login(kit, browser)
         finally:
-            if isinstance(browser, FakeBrowser):
-                browser.join()
-                self.seen.pages.append(browser.body)
-            else:
-                self.seen.pages.append(browser.last_callback_body or "")
+            self.seen.pages.append(browser.last_callback_body or "")
 
     def run(self) -> None:
         self.flows()
@@ -277,7 +275,7 @@ class Tour:
 
     def flows(self) -> None:
         sb, kit = self.sb, self.kit()
-        browser = ScriptedBrowser()
+        browser = FakeBrowser()
         self.ok("browser login", lambda: self.browse(kit, browser))
         assert self.canaries.made["state"][0] in browser.opened_urls[0]  # the canaries are really in use
         self.ok("user info", lambda: kit.get_user_info(FIELDS))
@@ -296,7 +294,7 @@ class Tour:
 
         web = self.kit(port=3456, redirect_uri="http://127.0.0.1:3456/callback/")
         url, snapshot = web.begin_browser_login()
-        browser = ScriptedBrowser(follow_redirect=False)  # in its own thread: its traffic is the browser's
+        browser = FakeBrowser(follow_redirect=False)  # in its own thread: its traffic is the browser's
         browser(url)
         browser.join(5)
         query = urllib.parse.urlsplit(browser.callback_url or "").query
@@ -312,14 +310,13 @@ class Tour:
                                 csrf_state_length=STATE_LENGTH, code_verifier_length=VERIFIER_LENGTH,
                                 client_ticket_length=TICKET_LENGTH)
         async with AsyncLoginKit(sb.client_key, self.canaries.client_secret, **settings) as kit:
-            browser = ScriptedBrowser()
-            kit.open_browser = browser
-            self.seen.tokens.append(await kit.oauth_server(timeout=10))
+            browser = FakeBrowser()
+            self.seen.tokens.append(await kit.oauth_server(timeout=10, open_browser=browser))
             wait_until_done(browser)
             self.seen.pages.append(browser.last_callback_body or "")
             await kit.get_user_info(FIELDS)
             self.seen.tokens.append(await kit.refresh_access_token())
-            self.seen.tokens.append(await kit.run(kit.qr_flow(timeout=5), show_qr=sb.phone_confirm))
+            self.seen.tokens.append(await kit.run(QrFlow(kit.config, timeout=5), show_qr=sb.phone_confirm))
             sb.faults.add("token", "connection_reset", process=True)
             lost = await _raised(kit.refresh_access_token())
             assert isinstance(lost, TransportError), repr(lost)
@@ -332,17 +329,17 @@ class Tour:
         kit = self.kit()
         self.logged_in(kit)
         self.fails("denied on the consent page", AuthorizationDenied,
-                   lambda: self.browse(kit, ScriptedBrowser(decision="deny")))
-        self.fails("denied, straight redirect", AuthorizationDenied, lambda: self.browse(kit, FakeBrowser(deny=True)))
+                   lambda: self.browse(kit, FakeBrowser(decision="deny")))
+        self.fails("denied, straight redirect", AuthorizationDenied, lambda: self.browse(kit, FakeBrowser("deny", consent=False)))
         self.fails("a code TikTok never issued", OAuthError,
-                   lambda: self.browse(kit, FakeBrowser(code=self.canaries.code())))
+                   lambda: self.browse(kit, FakeBrowser(consent=False, code=self.canaries.code())))
         self.fails("nobody comes back", FlowTimeout, lambda: browser_login(kit, lambda url: True, timeout=0.3))
         with socket.socket() as busy:
             busy.bind(("127.0.0.1", 0))
             busy.listen(1)
             port = busy.getsockname()[1]
             fixed = self.kit(port=port, redirect_uri=f"http://127.0.0.1:{port}/callback/")
-            self.fails("port busy", CallbackPortBusy, lambda: browser_login(fixed, ScriptedBrowser()))
+            self.fails("port busy", CallbackPortBusy, lambda: browser_login(fixed, FakeBrowser()))
         self.fails("not logged in", NotLoggedIn, self.kit().revoke_access_token)
         self.fails("a secret with a newline", ConfigurationError,
                    lambda: LoginKit(self.sb.client_key, self.canaries.client_secret + "\n"))
@@ -357,7 +354,7 @@ class Tour:
         sb, kit = self.sb, self.kit()
         impatient = self.kit(call_deadline=0.3)
         calls: dict[str, Callable[[], Any]] = {
-            "exchange": lambda: self.browse(kit, ScriptedBrowser()),
+            "exchange": lambda: self.browse(kit, FakeBrowser()),
             "refresh": kit.refresh_access_token,
             "refresh, short deadline": impatient.refresh_access_token,
             "user_info": lambda: kit.get_user_info(FIELDS),
@@ -452,7 +449,7 @@ def values_texts(secrets_by_kind: dict[str, list[str]], config: Any) -> list[str
         tiktok.get_qrcode_request(config, state=state),
         tiktok.check_qrcode_request(config, qr_token),
         tiktok.user_info_request(config, access),
-        tiktok.parse_callback_query(f"code={urllib.parse.quote(code)}&state={state}&scopes=user.info.basic"),
+        parse_callback_query(f"code={urllib.parse.quote(code)}&state={state}&scopes=user.info.basic"),
         tiktok.QrCode("aweme://authorize?client_ticket=tobefilled", qr_token),
         tiktok.QrStatus("confirmed", ticket, code, state, "user.info.basic", "https://app.example.test/cb/"),
         Token(access_token=access, expires_at=0.0, refresh_token=refresh),

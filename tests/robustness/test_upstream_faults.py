@@ -26,7 +26,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pytok_sm import AsyncLoginKit, LoginKit, Token, _contract as contract
+from pytok_sm import AsyncLoginKit, LoginKit, Token
+from pytok_sm import _contract as contract
 from pytok_sm._errors import (
     AccessTokenInvalid,
     ApiError,
@@ -41,11 +42,12 @@ from pytok_sm._errors import (
     TikTokError,
     TransportError,
 )
+from pytok_sm._token import MAX_LIFETIME
 from pytok_sm.sandbox import Sandbox
 from pytok_sm.testing import capture_transitions
-from pytok_sm._token import MAX_LIFETIME
 
 from .sandbox_kit import (
+    BROWSERS,
     FAST_RETRY,
     FIELDS,
     RefusingTransport,
@@ -259,7 +261,7 @@ def test_each_fault_gives_a_typed_error_or_the_documented_recovery(
             if fault.id.endswith("persistent"):  # retries used up: "try again later", said by the type
                 assert caught.value.transient
             if call.name == "exchange":  # the login failed after the callback: its port is released
-                assert nothing_listens_on_the_callback_port(kit.open_browser)
+                assert nothing_listens_on_the_callback_port(BROWSERS[id(kit)])
 
     handled = started + fault.handled_within
     assert settle(sb, call.endpoint, expected.attempts, not_before=handled) == expected.attempts
@@ -454,9 +456,9 @@ def test_a_rotated_refresh_token_is_stored_before_the_access_token_is_handed_out
     sb: Sandbox, make_kit: MakeKit
 ) -> None:
     stored: list[Token | None] = []
-    kit = make_kit()
+    kit = make_kit(on_token=lambda token: stored.append(kit.token if token is kit.token else None))
     held = log_in(kit, sb)
-    kit.on_token = lambda token: stored.append(kit.token if token is kit.token else None)
+    stored.clear()
     new = kit.refresh_access_token()
     assert stored == [new]  # on_token (the app's store) had it before refresh_access_token returned
     assert new.refresh_token != held.refresh_token and sb.is_alive(new.refresh_token or "")

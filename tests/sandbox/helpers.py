@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from pytok_sm import _contract as contract
-from pytok_sm.sandbox import DECISION_PATH, Sandbox
+from pytok_sm.sandbox import Sandbox
+from pytok_sm.sandbox._authorize import DECISION_PATH
 
 REDIRECT_URI = "http://127.0.0.1:3456/callback/"
 

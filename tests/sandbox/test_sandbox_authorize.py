@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from pytok_sm import _contract as contract
-from pytok_sm.sandbox import DECISION_PATH, App, Sandbox, default_desktop_app
+from pytok_sm.sandbox import App, Sandbox
+from pytok_sm.sandbox._apps import default_desktop_app
+from pytok_sm.sandbox._authorize import DECISION_PATH
 
 from .helpers import AppDriver
 

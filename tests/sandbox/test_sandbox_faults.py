@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from pytok_sm import _contract as contract
-from pytok_sm.sandbox import FAULT_ENDPOINTS, FAULT_KINDS, REDIRECT_TRAP_PATH, Faults, Sandbox
+from pytok_sm.sandbox import Sandbox
+from pytok_sm.sandbox._faults import FAULT_ENDPOINTS, FAULT_KINDS, REDIRECT_TRAP_PATH, Faults
 
 from .helpers import AppDriver
 

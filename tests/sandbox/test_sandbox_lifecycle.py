@@ -16,7 +16,7 @@ import pytest
 
 import pytok_sm.sandbox as package
 from pytok_sm import _contract as contract
-from pytok_sm.sandbox import DEFAULT_CLIENT_KEY, Clock, Sandbox, ScriptedBrowser, Switches, main
+from pytok_sm.sandbox import DEFAULT_CLIENT_KEY, Clock, Sandbox, Switches, main
 
 from .helpers import AppDriver
 
@@ -199,11 +199,6 @@ class TestClockAndSwitches:
 
 
 class TestPackage:
-    def test_all_is_complete_and_importable(self) -> None:
-        for name in package.__all__:
-            assert getattr(package, name) is not None
-        assert {"Sandbox", "ScriptedBrowser", "Switches", "Clock", "Faults", "main"} <= set(package.__all__)
-
     def test_importing_adds_no_client_module_and_no_qrcode(self) -> None:
         # pytok_sm's own __init__ may load the client; the sandbox must add none of it.
         code = (
@@ -220,12 +215,6 @@ class TestPackage:
             for line in source.read_text().splitlines():
                 if line.startswith(("import pytok_sm", "from pytok_sm")) and "sandbox" not in line:
                     assert line == "from pytok_sm import _contract as contract", (source.name, line)
-
-    def test_browser_is_webbrowser_open_compatible(self) -> None:
-        browser = ScriptedBrowser(background=False, follow_redirect=False)
-        with Sandbox() as sb:
-            assert browser(sb.base_url + "/nothing", 2, True) is True
-        assert browser.page_status == 404
 
 
 class TestCommandLine:

@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytok_sm import _contract as contract
-from pytok_sm.sandbox import Sandbox, default_desktop_app, hex_challenge
+from pytok_sm.sandbox import Sandbox
+from pytok_sm.sandbox._apps import default_desktop_app
+from pytok_sm.sandbox._oauth import hex_challenge
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from pytok_sm import _contract as contract
-from pytok_sm.sandbox import Sandbox, messages
+from pytok_sm.sandbox import Sandbox
+from pytok_sm.sandbox import _messages as messages
 
 from .helpers import AppDriver, revoked_reason
 

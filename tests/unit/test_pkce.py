@@ -8,7 +8,8 @@ import string
 
 import pytest
 
-from pytok_sm import _contract as contract, _pkce as pkce
+from pytok_sm import _contract as contract
+from pytok_sm import _pkce as pkce
 
 VERIFIER_GRAMMAR = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 DRAWS = 1000

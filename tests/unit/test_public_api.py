@@ -61,7 +61,10 @@ def test_star_import_gives_exactly_all() -> None:
 
 
 def test_public_classes_come_from_their_modules() -> None:
-    from pytok_sm import _config as config, _errors as errors, _retry as retry, _token as token
+    from pytok_sm import _config as config
+    from pytok_sm import _errors as errors
+    from pytok_sm import _retry as retry
+    from pytok_sm import _token as token
 
     assert pytok_sm.Config is config.Config
     assert pytok_sm.Token is token.Token

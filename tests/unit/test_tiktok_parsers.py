@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytok_sm import _contract as contract
+from pytok_sm._callback import Callback, parse_callback_query
 from pytok_sm._errors import (
     AccessTokenInvalid,
     ApiError,
@@ -23,18 +24,13 @@ from pytok_sm._errors import (
     ScopeError,
     TikTokError,
 )
-from pytok_sm._retry import Outcome, RequestKind
+from pytok_sm._http import MAX_BODY_BYTES, Response, parse_json
+from pytok_sm._retry import Outcome, RequestKind, outcome_of
 from pytok_sm._tiktok import (
-    MAX_BODY_BYTES,
-    Callback,
     QrCode,
     QrStatus,
-    Response,
-    outcome_of,
-    parse_callback_query,
     parse_check_qrcode,
     parse_get_qrcode,
-    parse_json,
     parse_oauth,
     parse_revoke,
     parse_token,
@@ -486,7 +482,7 @@ OUTCOMES = [
 
 @pytest.mark.parametrize(("response", "error", "outcome"), OUTCOMES)
 def test_outcome_of(response: Response | None, error: BaseException | None, outcome: Outcome | None) -> None:
-    assert outcome_of(response, error) is outcome
+    assert outcome_of(response.status if response else None, error) is outcome
 
 
 def test_outcome_of_parsed_answers() -> None:
@@ -494,8 +490,8 @@ def test_outcome_of_parsed_answers() -> None:
         try:
             parse_oauth(response, kind)
         except TikTokError as error:
-            return outcome_of(response, error)
-        return outcome_of(response, None)
+            return outcome_of(response.status, error)
+        return outcome_of(response.status, None)
 
     assert outcome(resp(200, oauth_error("temporarily_unavailable"))) is Outcome.UNAVAILABLE
     assert outcome(resp(429, b"")) is Outcome.RATE_LIMITED

@@ -6,13 +6,14 @@ import urllib.parse
 
 import pytest
 
-from pytok_sm import _contract as contract, _pkce as pkce
+from pytok_sm import _contract as contract
+from pytok_sm import _pkce as pkce
 from pytok_sm._config import Config
 from pytok_sm._errors import ConfigurationError
+from pytok_sm._http import Request
 from pytok_sm._retry import RequestKind
 from pytok_sm._tiktok import (
     DEFAULT_USER_FIELDS,
-    Request,
     authorize_url,
     check_qrcode_request,
     client_credentials_request,

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field, replace
 from email.utils import formatdate
 from typing import Any, Final
 
-from . import pages
-from .wire import Reply, api_error, html, json_reply, new_log_id, oauth_error
+from . import _pages as pages
+from ._wire import Reply, api_error, html, json_reply, new_log_id, oauth_error
 
 __all__ = [
     "FAULT_ENDPOINTS",

@@ -1,7 +1,7 @@
 """Requests and replies as plain values, plus builders for TikTok's answer shapes.
 
 The endpoints are pure functions from :class:`Request` to :class:`Reply`; only
-:mod:`pytok_sm.sandbox.server` touches sockets. Two JSON shapes exist
+:mod:`pytok_sm.sandbox._server` touches sockets. Two JSON shapes exist
 (https://developers.tiktok.com/doc/oauth-error-handling and .../tiktok-api-v2-error-handling):
 
 * OAuth endpoints answer **flat**: ``{"error", "error_description", "log_id"}``;

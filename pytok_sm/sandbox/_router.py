@@ -18,14 +18,14 @@ from typing import Final
 
 from pytok_sm import _contract as contract
 
-from . import pages
-from .authorize import DECISION_PATH, authorize_decision, authorize_page
-from .context import Context
-from .faults import REDIRECT_TRAP_PATH
-from .oauth import revoke, token
-from .qr import check_qrcode, get_qrcode, phone_endpoint, phone_view
-from .userinfo import user_info
-from .wire import Reply, Request, html, json_reply
+from . import _pages as pages
+from ._authorize import DECISION_PATH, authorize_decision, authorize_page
+from ._context import Context
+from ._faults import REDIRECT_TRAP_PATH
+from ._oauth import revoke, token
+from ._qr import check_qrcode, get_qrcode, phone_endpoint, phone_view
+from ._userinfo import user_info
+from ._wire import Reply, Request, html, json_reply
 
 __all__ = ["ROUTES", "Router", "endpoint_name"]
 
@@ -82,7 +82,7 @@ class Router:
     """Turns a :class:`Request` into a :class:`Reply`, holding the state lock throughout.
 
     Example:
-        >>> from pytok_sm.sandbox.wire import Request
+        >>> from pytok_sm.sandbox._wire import Request
         >>> Router(Context.default()).handle(Request("GET", "/nowhere", {}, {})).status
         404
     """

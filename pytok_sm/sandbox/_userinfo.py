@@ -17,9 +17,9 @@ from collections import deque
 
 from pytok_sm import _contract as contract
 
-from . import messages
-from .context import Context
-from .wire import Reply, Request, api_error, api_ok
+from . import _messages as messages
+from ._context import Context
+from ._wire import Reply, Request, api_error, api_ok
 
 __all__ = ["bearer_token", "user_info"]
 

@@ -3,7 +3,7 @@
 Every value is HTML-escaped; pages load nothing external (no scripts, fonts or images),
 so they render offline and under a ``default-src 'none'`` policy. The consent page is a
 real ``<form method="post">`` with two submit buttons, ``id="approve"`` and ``id="deny"``,
-which a headless browser or :class:`~pytok_sm.sandbox.browser.ScriptedBrowser` can click.
+which a headless browser or :class:`pytok_sm.testing.FakeBrowser` can click.
 
 Example:
     >>> page = error_page("invalid_client", "client_key", "Unknown client_key.")

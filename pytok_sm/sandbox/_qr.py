@@ -23,13 +23,14 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from pytok_sm import _contract as contract
 
-from . import messages, pages
-from .authorize import encode_query
-from .context import Context
-from .oauth import read_client_form
-from .scopes import granted, join_scopes, parse_scopes
-from .state import CodeRecord, QrSession, new_code_value, new_secret
-from .wire import FormError, Reply, Request, html, json_reply
+from . import _messages as messages
+from . import _pages as pages
+from ._authorize import encode_query
+from ._context import Context
+from ._oauth import read_client_form
+from ._scopes import granted, join_scopes, parse_scopes
+from ._state import CodeRecord, QrSession, new_code_value, new_secret
+from ._wire import FormError, Reply, Request, html, json_reply
 
 __all__ = [
     "SCAN_URL_PREFIX",
@@ -49,14 +50,7 @@ SCAN_URL_PREFIX = "aweme://authorize?"
 
 
 class PhoneError(ValueError):
-    """The simulated phone cannot do what was asked (bad URL, wrong status, ...).
-
-    Example:
-        >>> scan_url_ticket("aweme://authorize?client_ticket=tobefilled&qrcode_id=1")
-        Traceback (most recent call last):
-        ...
-        pytok_sm.sandbox.qr.PhoneError: the client_ticket is still the placeholder 'tobefilled'
-    """
+    """The simulated phone cannot do what was asked (bad URL, wrong status, ...)."""
 
 
 def get_qrcode(ctx: Context, request: Request) -> Reply:
@@ -139,7 +133,14 @@ def check_qrcode(ctx: Context, request: Request) -> Reply:
 
 # --- the phone --------------------------------------------------------------------------
 def scan_url_ticket(url: str) -> str:
-    """The ``client_ticket`` the app put in a scan URL; PhoneError if missing or unfilled."""
+    """The ``client_ticket`` the app put in a scan URL; PhoneError if missing or unfilled.
+
+    Example:
+        >>> scan_url_ticket("aweme://authorize?client_ticket=tobefilled&qrcode_id=1")
+        Traceback (most recent call last):
+        ...
+        pytok_sm.sandbox.PhoneError: the client_ticket is still the placeholder 'tobefilled'
+    """
     return _parse_scan_url(url)[1]
 
 

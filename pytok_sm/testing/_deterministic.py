@@ -15,7 +15,8 @@ Example:
     >>> a("abc", 8) == b("abc", 8)
     True
     >>> kit = LoginKit("aw_key", "s", random=DeterministicRandom(7))
-    >>> kit.browser_flow().csrf_state == LoginKit("aw_key", "s", random=DeterministicRandom(7)).browser_flow().csrf_state
+    >>> from pytok_sm.flows import BrowserFlow
+    >>> BrowserFlow(kit.config).csrf_state == BrowserFlow(LoginKit("aw_key", "s", random=DeterministicRandom(7)).config).csrf_state
     True
     >>> kit.close()
 """

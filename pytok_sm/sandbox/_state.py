@@ -2,7 +2,7 @@
 
 One :class:`SandboxState` per sandbox, guarded by one re-entrant lock that the router holds
 for the whole of each request, so every endpoint sees and leaves a consistent state. Tests
-read it through the :class:`~pytok_sm.sandbox.server.Sandbox` accessors, which hand out
+read it through the :class:`~pytok_sm.sandbox.Sandbox` accessors, which hand out
 copies. Secrets never appear in these records' ``repr``.
 
 Example:

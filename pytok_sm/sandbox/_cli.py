@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TextIO
 
-from .server import Sandbox
-from .switches import TOKEN_LIFETIME_PRESETS, Switches
+from ._sandbox import Sandbox
+from ._switches import TOKEN_LIFETIME_PRESETS, Switches
 
 __all__ = ["main"]
 

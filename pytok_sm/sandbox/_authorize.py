@@ -23,11 +23,12 @@ from urllib.parse import quote
 
 from pytok_sm import _contract as contract
 
-from . import messages, pages
-from .context import Context
-from .scopes import granted, join_scopes, parse_scopes
-from .state import CodeRecord, ConsentRecord, new_code_value, new_secret
-from .wire import FormError, Reply, Request, html
+from . import _messages as messages
+from . import _pages as pages
+from ._context import Context
+from ._scopes import granted, join_scopes, parse_scopes
+from ._state import CodeRecord, ConsentRecord, new_code_value, new_secret
+from ._wire import FormError, Reply, Request, html
 
 __all__ = ["CONSENT_LIFETIME", "DECISION_PATH", "authorize_decision", "authorize_page", "encode_query"]
 

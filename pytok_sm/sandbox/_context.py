@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .apps import App, default_apps
-from .clock import Clock
-from .state import SandboxState
-from .switches import Switches
-from .user import SandboxUser
-from .wire import Reply, new_log_id, oauth_error
+from ._apps import App, default_apps
+from ._clock import Clock
+from ._state import SandboxState
+from ._switches import Switches
+from ._user import SandboxUser
+from ._wire import Reply, new_log_id, oauth_error
 
 __all__ = ["Context"]
 

@@ -23,12 +23,12 @@ import hmac
 
 from pytok_sm import _contract as contract
 
-from . import messages
-from .apps import App
-from .context import Context
-from .scopes import join_scopes
-from .state import CodeRecord, TokenKind, TokenRecord, new_secret
-from .wire import FormError, Reply, Request, json_reply
+from . import _messages as messages
+from ._apps import App
+from ._context import Context
+from ._scopes import join_scopes
+from ._state import CodeRecord, TokenKind, TokenRecord, new_secret
+from ._wire import FormError, Reply, Request, json_reply
 
 __all__ = [
     "client_credentials_body",

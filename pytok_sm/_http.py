@@ -1,0 +1,116 @@
+"""HTTP values and JSON safety: what a flow asks to send and what it reads back.
+
+:class:`Request` and :class:`Response` are plain values (no I/O: drivers send and receive);
+:func:`parse_json` reads an answer's body as a JSON object within fixed bounds (size,
+depth, no ``NaN``), never echoing the raw body in an error. TikTok's endpoints and answer
+shapes live in :mod:`pytok_sm._tiktok`, on top of this.
+
+Example:
+    >>> parse_json(Response(200, {"Content-Type": "application/json"}, b'{"a": 1}'))
+    {'a': 1}
+    >>> parse_json(Response(502, {}, b"<html>Bad gateway</html>"))
+    Traceback (most recent call last):
+    ...
+    pytok_sm.ProtocolError: TikTok's answer is an HTML page (HTTP 502)
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import ProtocolError
+from ._retry import RequestKind
+
+__all__ = ["MAX_BODY_BYTES", "Request", "Response", "parse_json"]
+
+#: Answers larger than this are refused (a token answer is well under 2 KiB).
+MAX_BODY_BYTES = 1 << 20
+_MAX_DEPTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request to send. ``form`` is the url-encoded body; its values are secret.
+
+    ``repr`` names the form fields, never their values.
+    """
+
+    method: str
+    url: str
+    kind: RequestKind
+    headers: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(self.form)
+        return f"Request({self.method} {self.url}" + (f", form fields: {fields})" if fields else ")")
+
+    def encoded_form(self) -> bytes:
+        """The form body exactly as sent (``application/x-www-form-urlencoded``)."""
+        return urllib.parse.urlencode(list(self.form.items())).encode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """An HTTP answer as received. Header names are compared case-insensitively."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = field(repr=False, default=b"")
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > limit:
+            return level
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def parse_json(response: Response, *, allow_empty: bool = False) -> dict[str, Any]:
+    """The body as a JSON object, or :class:`ProtocolError` (the raw body never in the message)."""
+    status = response.status
+    body = response.body
+    if len(body) > MAX_BODY_BYTES:
+        raise ProtocolError("TikTok's answer is too large to be an API answer", http_status=status)
+    if not body.strip():
+        if allow_empty:
+            return {}
+        raise ProtocolError("TikTok's answer is empty", http_status=status)
+    try:
+        text = body.decode("utf-8")
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ProtocolError("TikTok's answer is nested too deeply", http_status=status) from None
+    except (UnicodeDecodeError, ValueError):
+        kind = response.header("content-type") or "unknown content type"
+        what = "an HTML page" if "html" in kind.lower() or body.lstrip()[:1] == b"<" else "not valid JSON"
+        raise ProtocolError(f"TikTok's answer is {what}", http_status=status) from None
+    if not isinstance(value, dict):
+        raise ProtocolError(f"TikTok's answer is a JSON {type(value).__name__}, not an object", http_status=status)
+    if _depth(value, _MAX_DEPTH) > _MAX_DEPTH:
+        raise ProtocolError("TikTok's answer is nested too deeply", http_status=status)
+    return value
