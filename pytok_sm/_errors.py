@@ -11,10 +11,13 @@
     │   ├── FlowCancelled           the caller cancelled (Ctrl+C, cancel())
     │   ├── CallbackPortBusy        the loopback port is taken by another program
     │   ├── CallbackRejected        a callback without the flow's state (possible CSRF)
+    │   │   └── CallbackReplayed    a web login's callback arrived a second time: never exchanged twice
+    │   ├── SnapshotRejected        a flow snapshot is damaged, forged or of another version
     │   └── QrCodeError             a QR login cannot go on: ask for a new QR code
     │       ├── QrCodeExpired       status "expired"
     │       ├── QrCodeUtilised      status "utilised": its code was used already
-    │       └── QrTicketMismatch    the answer carried a foreign or missing client_ticket
+    │       ├── QrTicketMismatch    the answer carried a foreign or missing client_ticket
+    │       └── QrAnswerRefused     a confirmation with a foreign redirect or an impossible code
     ├── NotLoggedIn                 no token yet (or it was revoked): log in first
     ├── TokenStoreError             the token file is unreadable, corrupt or of another schema
     ├── OAuthError                  TikTok answered {"error", "error_description", "log_id"}
@@ -24,6 +27,7 @@
     │   └── ScopeError              scope_not_authorized / scope_permission_missed
     ├── RateLimited                 429 / rate_limit_exceeded after the retries allowed
     ├── ProtocolError               an answer we cannot read (HTML, truncated JSON, odd fields)
+    │   └── AccountMismatch         an answer about another TikTok account than the one held
     └── TransportError              no answer (connection refused, reset, timeout)
 
 Transient errors (``RateLimited``, ``TransportError``, 5xx) carry ``transient = True``;
@@ -41,10 +45,12 @@ from __future__ import annotations
 
 __all__ = [
     "AccessTokenInvalid",
+    "AccountMismatch",
     "ApiError",
     "AuthorizationDenied",
     "CallbackPortBusy",
     "CallbackRejected",
+    "CallbackReplayed",
     "ConfigurationError",
     "FlowCancelled",
     "FlowError",
@@ -53,6 +59,7 @@ __all__ = [
     "NotLoggedIn",
     "OAuthError",
     "ProtocolError",
+    "QrAnswerRefused",
     "QrCodeError",
     "QrCodeExpired",
     "QrCodeUtilised",
@@ -60,6 +67,7 @@ __all__ = [
     "RateLimited",
     "ReauthorizationRequired",
     "ScopeError",
+    "SnapshotRejected",
     "TikTokError",
     "TokenStoreError",
     "TransportError",
@@ -173,6 +181,34 @@ class CallbackRejected(FlowError):
         self.reason = reason
 
 
+class CallbackReplayed(CallbackRejected):
+    """The callback of a web login was already exchanged (a reloaded page, a second worker):
+    TikTok would treat a second exchange of the code as an attack and revoke the first token,
+    so it is refused here; the token of the first exchange stays valid.
+
+    Example:
+        >>> str(CallbackReplayed())
+        'the login callback was refused (already used: this login was completed once); start the login again'
+    """
+
+    def __init__(self, **kw: str | None) -> None:
+        super().__init__("already used: this login was completed once", **kw)
+
+
+class SnapshotRejected(FlowError):
+    """A flow snapshot cannot be resumed: damaged, forged (its seal does not match), written
+    by another version, for another app, or expired. ``reason`` says which check failed.
+
+    Example:
+        >>> str(SnapshotRejected("its seal does not match"))
+        'the flow snapshot is damaged or forged (its seal does not match); start the flow again'
+    """
+
+    def __init__(self, reason: str, **kw: str | None) -> None:
+        super().__init__(f"the flow snapshot is damaged or forged ({reason}); start the flow again", **kw)
+        self.reason = reason
+
+
 class QrCodeError(FlowError):
     """The QR login cannot go on; ask for a new QR code."""
 
@@ -199,6 +235,15 @@ class QrTicketMismatch(QrCodeError):
             "the QR answer carried a missing or foreign client_ticket; refusing it. Ask for a new QR code",
             **kw,
         )
+
+
+class QrAnswerRefused(QrCodeError):
+    """A QR confirmation was refused before its code was exchanged (a foreign redirect URI,
+    a code no TikTok code looks like); ``reason`` says which."""
+
+    def __init__(self, reason: str, **kw: str | None) -> None:
+        super().__init__(f"the QR confirmation was refused ({reason}); ask for a new QR code", **kw)
+        self.reason = reason
 
 
 class NotLoggedIn(TikTokError):
@@ -343,3 +388,17 @@ class TransportError(TikTokError):
     def __init__(self, message: str, *, sent: bool) -> None:
         super().__init__(message)
         self.sent = sent
+
+
+class AccountMismatch(ProtocolError):
+    """TikTok's answer is about another account (``open_id``) than the token held: refused,
+    so that one account's token is never stored or used as another's.
+
+    Example:
+        >>> str(AccountMismatch("the refresh answer"))
+        "the refresh answer belongs to another TikTok account than the token held; it was not used"
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} belongs to another TikTok account than the token held; it was not used")
+        self.what = what

@@ -10,10 +10,12 @@ import pytok_sm
 from pytok_sm import _errors as errors
 from pytok_sm._errors import (
     AccessTokenInvalid,
+    AccountMismatch,
     ApiError,
     AuthorizationDenied,
     CallbackPortBusy,
     CallbackRejected,
+    CallbackReplayed,
     ConfigurationError,
     FlowCancelled,
     FlowError,
@@ -22,6 +24,7 @@ from pytok_sm._errors import (
     NotLoggedIn,
     OAuthError,
     ProtocolError,
+    QrAnswerRefused,
     QrCodeError,
     QrCodeExpired,
     QrCodeUtilised,
@@ -29,6 +32,7 @@ from pytok_sm._errors import (
     RateLimited,
     ReauthorizationRequired,
     ScopeError,
+    SnapshotRejected,
     TikTokError,
     TokenStoreError,
     TransportError,
@@ -44,6 +48,10 @@ TREE: dict[type[TikTokError], type[Exception]] = {
     FlowCancelled: FlowError,
     CallbackPortBusy: FlowError,
     CallbackRejected: FlowError,
+    CallbackReplayed: CallbackRejected,
+    SnapshotRejected: FlowError,
+    QrAnswerRefused: QrCodeError,
+    AccountMismatch: ProtocolError,
     QrCodeError: FlowError,
     QrCodeExpired: QrCodeError,
     QrCodeUtilised: QrCodeError,
@@ -299,7 +307,8 @@ def test_every_error_can_be_made_with_its_documented_arguments() -> None:
         FlowTimeout("x"), FlowCancelled("x"), CallbackPortBusy(1), CallbackRejected("r"), QrCodeError("x"),
         QrCodeExpired(), QrCodeUtilised(), QrTicketMismatch(), NotLoggedIn(), OAuthError("e"),
         ReauthorizationRequired(), ApiError("c"), AccessTokenInvalid("c"), ScopeError("c"), RateLimited(),
-        ProtocolError("x"), TransportError("x", sent=False), TokenStoreError("x"),
+        ProtocolError("x"), TransportError("x", sent=False), TokenStoreError("x"), CallbackReplayed(),
+        SnapshotRejected("r"), QrAnswerRefused("r"), AccountMismatch("w"),
     ]
     assert {type(s) for s in samples} == {TikTokError, *TREE}
     for sample in samples:
