@@ -32,13 +32,19 @@ from . import _contract as contract
 from ._errors import ConfigurationError
 from ._pkce import RandomSource, system_random
 from ._retry import RetryPolicy
+from ._secrets import hush, register_secret
 
-__all__ = ["Config", "DEFAULT_REQUEST_HEADER", "LOOPBACK_HOSTS", "cached_config", "keyword_docs", "normalize_scopes"]
+__all__ = ["Config", "DEFAULT_REQUEST_HEADER", "LOOPBACK_HOSTS", "cached_config", "check_timeout", "keyword_docs",
+           "normalize_scopes"]
 
 DEFAULT_REQUEST_HEADER: Mapping[str, str] = {"Content-Type": contract.FORM_CONTENT_TYPE}
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-_SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-_HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_SCOPE_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")  # fullmatch, as every pattern here
+_HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE_RE = re.compile(r"([!-~]([\t -~]*[!-~])?)?")  # what h11 frames: no controls, no edge blanks
+#: Headers the HTTP client writes itself: they frame, route or hold the connection (RFC 9110 7.6.1).
+_CLIENT_HEADERS = frozenset("content-length host transfer-encoding connection keep-alive proxy-connection te trailer "
+                            "upgrade".split())
 _WILDCARD = "*"
 
 
@@ -63,7 +69,7 @@ def normalize_scopes(scopes: str | Iterable[str], *, field_name: str = "scopes")
         name = item.strip()
         if not name:
             continue
-        if not _SCOPE_RE.match(name):
+        if not _SCOPE_RE.fullmatch(name):
             raise ConfigurationError(
                 field_name,
                 f"{name!r} is not a scope name (dotted lower-case words such as 'user.info.basic'; "
@@ -89,21 +95,49 @@ def _check_seconds(name: str, value: object, low: float, high: float) -> float:
     return float(value)
 
 
+def check_timeout(value: object, name: str = "timeout") -> float:
+    """A per-call timeout (the login flows, ``oauth_server``...) as a float, 0.1..86400 seconds.
+
+    Example:
+        >>> check_timeout(float("nan"))
+        Traceback (most recent call last):
+        ...
+        pytok_sm.ConfigurationError: timeout: must be a number of seconds 0.1..86400, got nan
+    """
+    return _check_seconds(name, value, 0.1, 86400)
+
+
 def _check_url(name: str, value: object, *, loopback_http: bool = True) -> urllib.parse.SplitResult:
     if not isinstance(value, str) or not value:
         raise ConfigurationError(name, "must be an absolute http(s) URL")
-    if any(ch in value for ch in "\r\n\t \x00"):
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
         raise ConfigurationError(name, "must not contain spaces or control characters")
-    parts = urllib.parse.urlsplit(value)
+    try:  # ValueError: an unclosed [IPv6 bracket, a port that is no number 0..65535, or is 0
+        parts = urllib.parse.urlsplit(value)
+        if parts.port == 0:
+            raise ValueError("port 0")
+    except ValueError:
+        raise ConfigurationError(name, "has an invalid host or port (a port is a number 1..65535)") from None
+    if "@" in parts.netloc:  # checked first: the message never echoes the credentials
+        raise ConfigurationError(name, "must not carry credentials (user:password@); TikTok's URLs take none")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(name, f"must be an absolute http(s) URL, got {value!r}")
-    if parts.fragment:
+    if "#" in value:
         raise ConfigurationError(name, "must not have a #fragment")
     if parts.scheme == "http" and loopback_http and parts.hostname not in LOOPBACK_HOSTS:
         raise ConfigurationError(
             name, f"plain http is allowed only for loopback hosts (127.0.0.1, localhost), got {parts.hostname!r}"
         )
     return parts
+
+
+def _header_value_problem(value: object) -> str:
+    """What keeps httpx (ASCII only) or h11 from sending a header value, "" if nothing."""
+    if not isinstance(value, str) or not value.isascii():
+        return "must be an ASCII string (httpx sends header values as ASCII)"
+    if not _HEADER_VALUE_RE.fullmatch(value):
+        return "must not contain line breaks or control characters, nor start or end with spaces or tabs"
+    return ""
 
 
 def _default_redirect(port: int) -> str:
@@ -121,7 +155,7 @@ def _redirect_port(value: str) -> str | None:
     return host_port.rpartition(":")[2] if ":" in host_port else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Config:
     """Everything a flow needs to know about the app; immutable once made.
 
@@ -185,6 +219,7 @@ class Config:
                 raise ConfigurationError(name, "is required: copy it from your app in the TikTok developer portal")
             if any(not ch.isprintable() or ch.isspace() for ch in value) or len(value) > 256:
                 raise ConfigurationError(name, "must be up to 256 printable characters without spaces")
+        register_secret(self.client_secret, owner=self)  # masked in logs while this config lives
         _check_int("port", self.port, 0, 65535)
         put(self, "scopes", normalize_scopes(self.scopes))
         if self.redirect_uri is None:
@@ -193,6 +228,8 @@ class Config:
         _check_url("authorization_url", self.authorization_url)
         base = self.base_api_url
         _check_url("base_api_url", base)
+        if "?" in base:
+            raise ConfigurationError("base_api_url", "must not have a query string: the API paths are appended to it")
         if not base.endswith("/"):
             put(self, "base_api_url", base + "/")
         _check_int(
@@ -224,8 +261,8 @@ class Config:
         if not isinstance(uri, str) or len(uri) >= 512:
             raise ConfigurationError("redirect_uri", "must be a URL under 512 characters")
         port_text = _redirect_port(uri)
-        parts = _check_url("redirect_uri", uri.replace(":*/", ":0/", 1) if port_text == _WILDCARD else uri)
-        if parts.query:
+        parts = _check_url("redirect_uri", uri.replace(":*/", ":1/", 1) if port_text == _WILDCARD else uri)  # any port
+        if "?" in uri:
             raise ConfigurationError("redirect_uri", "must not have a query string (TikTok refuses it)")
         if not parts.path:
             raise ConfigurationError("redirect_uri", "needs a path, e.g. http://127.0.0.1:3456/callback/")
@@ -251,10 +288,14 @@ class Config:
             raise ConfigurationError("request_header", "must be a mapping of header name to value")
         clean: dict[str, str] = {}
         for name, value in headers.items():
-            if not isinstance(name, str) or not _HEADER_NAME_RE.match(name):
+            if not isinstance(name, str) or not _HEADER_NAME_RE.fullmatch(name):
                 raise ConfigurationError("request_header", f"{name!r} is not a valid header name")
-            if not isinstance(value, str) or any(ch in value for ch in "\r\n\x00"):
-                raise ConfigurationError("request_header", f"the value of {name} must be a string without line breaks")
+            if name.lower() in _CLIENT_HEADERS:
+                raise ConfigurationError("request_header", f"{name} is set by the HTTP client (it frames the request)")
+            if name.lower() in map(str.lower, clean):
+                raise ConfigurationError("request_header", f"{name} is given twice (names are case-insensitive)")
+            if problem := _header_value_problem(value):  # the value itself is never shown: it may be a secret
+                raise ConfigurationError("request_header", f"the value of {name} {problem}")
             clean[name] = value
         return _FrozenHeaders(clean)
 
@@ -310,6 +351,10 @@ class _FrozenHeaders(dict[str, str]):
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(sorted(self.items())))
 
+
+
+# The client secret is an argument of __init__: a ConfigurationError must not carry its frame.
+Config.__init__ = hush(Config.__init__)  # type: ignore[method-assign]
 
 def keyword_docs() -> list[tuple[str, object, str]]:
     """Every configuration keyword as ``(name, default, meaning)``, in declaration order.

@@ -43,6 +43,8 @@ Example:
 
 from __future__ import annotations
 
+import copyreg
+
 __all__ = [
     "AccessTokenInvalid",
     "AccountMismatch",
@@ -112,6 +114,11 @@ class TikTokError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickle (process pools, queues) and copy rebuild the error from its args and fields
+        # without calling __init__, whose signature differs per class: same text, same fields.
+        return copyreg.__newobj__, (type(self), *self.args), dict(self.__dict__)  # type: ignore[attr-defined]
 
 
 class ConfigurationError(TikTokError, ValueError):
@@ -396,9 +403,9 @@ class AccountMismatch(ProtocolError):
 
     Example:
         >>> str(AccountMismatch("the refresh answer"))
-        "the refresh answer belongs to another TikTok account than the token held; it was not used"
+        'the refresh answer is about another TikTok account (open_id) than the one held; it was not used'
     """
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"{what} belongs to another TikTok account than the token held; it was not used")
+        super().__init__(f"{what} is about another TikTok account (open_id) than the one held; it was not used")
         self.what = what

@@ -24,6 +24,7 @@ from typing import Any
 
 from ._errors import ProtocolError
 from ._retry import RequestKind
+from ._secrets import hush
 
 __all__ = ["MAX_BODY_BYTES", "Request", "Response", "parse_json"]
 
@@ -90,6 +91,7 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
+@hush
 def parse_json(response: Response, *, allow_empty: bool = False) -> dict[str, Any]:
     """The body as a JSON object, or :class:`ProtocolError` (the raw body never in the message)."""
     status = response.status

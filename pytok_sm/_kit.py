@@ -34,7 +34,8 @@ import httpx
 from ._config import Config
 from ._errors import TikTokError
 from ._kit_base import ConfigOptions, _Kit, describe_keywords, kit_signature
-from ._policy import Exclusive, OnToken, Run, Step
+from ._policy import Exclusive, OnToken, Query, Run, SingleUse, Step
+from ._secrets import hush
 from ._tiktok import DEFAULT_USER_FIELDS
 from ._token import Token
 from .drivers import AsyncDriver, SyncDriver
@@ -56,6 +57,7 @@ class LoginKit(_Kit):
 
     __slots__ = ("_lock",)
 
+    @hush
     def __init__(
         self,
         client_key: str | None = None,
@@ -64,11 +66,15 @@ class LoginKit(_Kit):
         config: Config | None = None,
         token: Token | Mapping[str, Any] | None = None,
         on_token: OnToken | None = None,
+        open_id: str | None = None,
+        snapshot_key: bytes | str | None = None,
+        single_use: SingleUse | None = None,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         **options: Unpack[ConfigOptions],
     ) -> None:
-        super().__init__(client_key, client_secret, config, token, on_token, options)
+        super().__init__(client_key, client_secret, config, token, on_token, open_id, snapshot_key, single_use,
+                         options)
         self._client = self._own_client(httpx.Client, http_client, httpx.BaseTransport, transport)
         self._lock = threading.Lock()
 
@@ -150,7 +156,8 @@ class LoginKit(_Kit):
         flow = QrFlow(self.config, qr_token=qr_token, client_ticket=client_ticket, timeout=timeout)
         return self._drive(self._policy.login(flow), self._driver(None, on_tick, None))
 
-    def complete_browser_login(self, snapshot: dict[str, Any], query: str) -> Token:
+    @hush
+    def complete_browser_login(self, snapshot: dict[str, Any], query: Query) -> Token:
         """For web apps: finish :meth:`begin_browser_login` from the callback's query string."""
         return self._drive(self._policy.complete_browser_login(snapshot, query))
 
@@ -187,6 +194,7 @@ class AsyncLoginKit(_Kit):
 
     __slots__ = ("_lock",)
 
+    @hush
     def __init__(
         self,
         client_key: str | None = None,
@@ -195,11 +203,15 @@ class AsyncLoginKit(_Kit):
         config: Config | None = None,
         token: Token | Mapping[str, Any] | None = None,
         on_token: OnToken | None = None,
+        open_id: str | None = None,
+        snapshot_key: bytes | str | None = None,
+        single_use: SingleUse | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         **options: Unpack[ConfigOptions],
     ) -> None:
-        super().__init__(client_key, client_secret, config, token, on_token, options)
+        super().__init__(client_key, client_secret, config, token, on_token, open_id, snapshot_key, single_use,
+                         options)
         self._client = self._own_client(httpx.AsyncClient, http_client, httpx.AsyncBaseTransport, transport)
         self._lock: asyncio.Lock | None = None
 
@@ -268,7 +280,8 @@ class AsyncLoginKit(_Kit):
         flow = QrFlow(self.config, qr_token=qr_token, client_ticket=client_ticket, timeout=timeout)
         return await self._drive(self._policy.login(flow), self._driver(None, on_tick, None))
 
-    async def complete_browser_login(self, snapshot: dict[str, Any], query: str) -> Token:
+    @hush
+    async def complete_browser_login(self, snapshot: dict[str, Any], query: Query) -> Token:
         """For web apps: finish ``begin_browser_login`` from the callback's query string."""
         return await self._drive(self._policy.complete_browser_login(snapshot, query))
 

@@ -2,7 +2,7 @@
 place defaults live), the help text and signature built from them, and the held account.
 
 Example:
-    >>> kit = _Kit(None, None, Config("aw_key", "s"), None, None, {})
+    >>> kit = _Kit(None, None, Config("aw_key", "s"), None, None, None, None, None, {})
     >>> kit.PORT, kit.token
     (3456, None)
 """
@@ -18,8 +18,9 @@ import httpx
 from ._config import Config, cached_config, keyword_docs
 from ._errors import ConfigurationError
 from ._pkce import RandomSource
-from ._policy import OnToken, TokenPolicy
+from ._policy import OnToken, SingleUse, TokenPolicy
 from ._retry import RetryPolicy
+from ._secrets import hush
 from ._token import Token
 
 __all__ = ["ConfigOptions", "_Kit", "describe_keywords", "kit_signature"]
@@ -54,6 +55,11 @@ _KIT_KEYWORDS = (
     ("token", None, "a saved token to hold: a pytok_sm.Token, Token.to_dict() or the token endpoint's JSON"),
     ("on_token", None, "called with every new token (login, rotation) before it is used, and None after revoke: "
                        "save it there"),
+    ("open_id", None, "the TikTok account this kit acts for: a token or an answer about another account is "
+                      "refused (AccountMismatch); default: the held token's"),
+    ("snapshot_key", None, "the key that seals web-login snapshots (default: derived from the client secret)"),
+    ("single_use", None, "single_use(snapshot_id, seconds) -> bool, True the first time only: how web logins are "
+                         "completed once across worker processes (default: this process's memory)"),
     ("http_client", None, "an httpx client of your own (proxies, limits); the kit never closes it"),
     ("transport", None, "an httpx transport for a client of the kit's own (tests: httpx.MockTransport)"),
 )
@@ -103,8 +109,10 @@ class _Kit:
 
     def __init__(self, client_key: str | None, client_secret: str | None, config: Config | None,
                  token: Token | Mapping[str, Any] | None, on_token: OnToken | None,
+                 open_id: str | None, snapshot_key: bytes | str | None, single_use: SingleUse | None,
                  options: Mapping[str, Any]) -> None:
-        self._policy = TokenPolicy(_make_config(client_key, client_secret, config, options), on_token=on_token)
+        self._policy = TokenPolicy(_make_config(client_key, client_secret, config, options), on_token=on_token,
+                                   snapshot_key=snapshot_key, single_use=single_use, open_id=open_id)
         if token is not None:
             self._policy.load(token, notify=False)
 
@@ -120,9 +128,12 @@ class _Kit:
         return client
 
     def __repr__(self) -> str:
-        token = self._policy.token
+        policy = getattr(self, "_policy", None)  # a kit whose __init__ failed is still shown in tracebacks
+        if policy is None:
+            return f"<{type(self).__name__} (not configured)>"
+        token = policy.token
         who = f"open_id={token.open_id!r}" if token is not None else "not logged in"
-        return f"<{type(self).__name__} client_key={self.config.client_key!r} {who}>"
+        return f"<{type(self).__name__} client_key={policy.config.client_key!r} {who}>"
 
     # ------------------------------------------------------------------ configuration
     @property
@@ -170,6 +181,7 @@ class _Kit:
         token = self._policy.token
         return token.scopes if token else frozenset()
 
+    @hush
     def load_token(self, data: Token | Mapping[str, Any], *, notify: bool = True) -> Token:
         """Restore a saved token: a :class:`Token`, ``Token.to_dict()`` or the endpoint's JSON.
 

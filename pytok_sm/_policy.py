@@ -34,15 +34,26 @@ Example (driven by hand, as a kit does):
 
 from __future__ import annotations
 
+import threading
+import time
+import urllib.parse
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ._callback import Verdict, parse_callback_query
 from ._config import Config
-from ._errors import AccessTokenInvalid, CallbackRejected, ConfigurationError, NotLoggedIn
+from ._errors import (
+    AccessTokenInvalid,
+    AccountMismatch,
+    CallbackRejected,
+    CallbackReplayed,
+    ConfigurationError,
+    NotLoggedIn,
+)
 from ._tiktok import DEFAULT_USER_FIELDS
 from ._token import Token
+from .flows import _snapshot as snapshots
 from .flows._base import Flow
 from .flows._browser import BrowserFlow
 from .flows._effects import ShowQrCode
@@ -51,10 +62,71 @@ from .flows._refresh import RefreshFlow
 from .flows._revoke import RevokeFlow
 from .flows._user_info import UserInfoFlow
 
-__all__ = ["Exclusive", "OnToken", "Run", "Step", "TokenPolicy"]
+__all__ = ["SINGLE_USE", "Exclusive", "OnToken", "Query", "Run", "SingleUse", "Step", "TokenPolicy", "UsedSnapshots"]
 
 T = TypeVar("T")
 OnToken = Callable[[Token | None], object]
+#: ``single_use(snapshot_id, seconds) -> bool``: record that a web login's snapshot is being
+#: completed, for ``seconds``; False when it was recorded already (atomically: Redis SET NX EX).
+SingleUse = Callable[[str, float], bool]
+Query = str | bytes | Mapping[str, Any]
+
+
+class UsedSnapshots:
+    """The default ``single_use``: this process's memory of web logins being completed.
+
+    Bounded: entries live until their snapshot's deadline, and past ``limit`` live entries
+    the oldest is forgotten. Several worker processes need a shared ``single_use`` instead.
+
+    Example:
+        >>> used = UsedSnapshots()
+        >>> used("s1", 60), used("s1", 60), used("s2", 60)
+        (True, False, True)
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, snapshot_id: str, seconds: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            until = self._until.get(snapshot_id)
+            if until is not None and until > now:
+                return False
+            if len(self._until) >= self.limit:
+                for key in [k for k, end in self._until.items() if end <= now]:
+                    del self._until[key]
+                while len(self._until) >= self.limit:
+                    del self._until[next(iter(self._until))]
+            self._until[snapshot_id] = now + seconds
+            return True
+
+
+#: The process-wide default of every kit.
+SINGLE_USE = UsedSnapshots()
+
+
+def query_text(query: Query) -> str:
+    """A callback's query as text, from what web frameworks hand out: ``str``, ``bytes``
+    (Flask's ``request.query_string``) or a mapping (``request.args``; list values kept).
+
+    Example:
+        >>> query_text(b"code=c&state=s"), query_text({"code": "c", "state": ["s", "t"]})
+        ('code=c&state=s', 'code=c&state=s&state=t')
+    """
+    if isinstance(query, bytes):
+        try:
+            return query.decode("ascii")
+        except UnicodeDecodeError:
+            raise CallbackRejected("the query is not URL-encoded ASCII") from None
+    if isinstance(query, str):
+        return query.lstrip("?")
+    if isinstance(query, Mapping):
+        pairs = [(str(k), str(item)) for k, v in query.items() for item in (v if isinstance(v, (list, tuple)) else [v])]
+        return urllib.parse.urlencode(pairs)
+    raise CallbackRejected(f"the query is a {type(query).__name__}, not text, bytes or a mapping")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +154,26 @@ def _showing_qr_code(flow: Flow) -> bool:
 class TokenPolicy:
     """One account's token and the rules around it (no I/O, no locks: see the module doc)."""
 
-    __slots__ = ("config", "token", "on_token")
+    __slots__ = ("config", "token", "on_token", "snapshot_key", "single_use", "open_id")
 
-    def __init__(self, config: Config, *, token: Token | None = None, on_token: OnToken | None = None) -> None:
+    def __init__(self, config: Config, *, token: Token | None = None, on_token: OnToken | None = None,
+                 snapshot_key: bytes | str | None = None, single_use: SingleUse | None = None,
+                 open_id: str | None = None) -> None:
         if on_token is not None and not callable(on_token):
             raise ConfigurationError("on_token", f"must be a callable taking the new Token (or None), got {on_token!r}")
+        if single_use is not None and not callable(single_use):
+            raise ConfigurationError("single_use", "must be a callable(snapshot_id, seconds) -> bool")
+        if snapshot_key is not None:
+            snapshots.seal_key(config, snapshot_key)  # checks it now, not at the first login
         self.config = config
         self.token = token
         self.on_token = on_token
+        self.snapshot_key = snapshot_key
+        self.single_use = single_use
+        if open_id is not None and (not isinstance(open_id, str) or not open_id):
+            raise ConfigurationError("open_id", "must be the TikTok account's open_id (a non-empty string)")
+        #: The account this policy is bound to, when the app said so (``open_id=``).
+        self.open_id = open_id
 
     # ------------------------------------------------------------------ the held token
     def load(self, data: Token | Mapping[str, Any], *, notify: bool) -> Token:
@@ -105,9 +189,15 @@ class TokenPolicy:
 
     def keep(self, token: Token | None, *, notify: bool = True) -> None:
         """Hold ``token`` and hand it to ``on_token`` (before anyone can use it)."""
+        if token is not None and self.open_id and token.open_id not in (None, "", self.open_id):
+            raise AccountMismatch("the token")
         self.token = token
         if notify and self.on_token is not None:
             self.on_token(token)
+
+    def account(self) -> str | None:
+        """The account answers must be about: the one bound, else the held token's (if it names one)."""
+        return self.open_id or (self.token.open_id if self.token is not None else None)
 
     def require(self) -> Token:
         if self.token is None:
@@ -139,16 +229,22 @@ class TokenPolicy:
         """A web app's first half: the authorize URL and the snapshot to keep (no I/O)."""
         flow = BrowserFlow(self.config, timeout=timeout)
         flow.start_web()
-        return flow.authorization_url, flow.snapshot()
+        return flow.authorization_url, flow.snapshot(key=self.snapshot_key)
 
-    def complete_browser_login(self, snapshot: dict[str, Any], query: str) -> Step[Token]:
-        """A web app's second half: judge the callback's query, exchange its code, keep the token."""
-        flow = BrowserFlow.resume(snapshot, self.config)
-        callback = parse_callback_query(query.lstrip("?"))
+    def complete_browser_login(self, snapshot: dict[str, Any], query: Query) -> Step[Token]:
+        """A web app's second half: check the snapshot, judge the callback, claim the snapshot
+        (a code is exchanged once: a second caller gets CallbackReplayed), exchange, keep."""
+        flow = BrowserFlow.resume(snapshot, self.config, key=self.snapshot_key)
+        callback = parse_callback_query(query_text(query))
         verdict, reason = flow.judge(callback)
-        flow.send(callback)
         if verdict is Verdict.REJECT:
+            flow.send(callback)
             raise CallbackRejected(reason, flow=flow.KIND, state=flow.state)
+        assert flow.deadline is not None  # a resumed web flow always has one
+        seconds = max(flow.deadline - flow.clock(), 0.0) + 60.0
+        if not (self.single_use or SINGLE_USE)(str(snapshot["seal"]), seconds):
+            raise CallbackReplayed(flow=flow.KIND, state=flow.state)
+        flow.send(callback)
         return (yield from self.login(flow))
 
     # ------------------------------------------------------------------ tokens
@@ -170,7 +266,7 @@ class TokenPolicy:
             return current  # another caller refreshed while this one waited for the lock
         if current.refresh_token is None:
             raise NotLoggedIn("refresh token")
-        new: Token = yield Run(RefreshFlow(self.config, previous=current))
+        new: Token = yield Run(RefreshFlow(self.config, previous=current, open_id=self.account()))
         self.keep(new)  # the rotated refresh token is saved before anyone uses the new access token
         return new
 
@@ -187,9 +283,12 @@ class TokenPolicy:
         names = tuple(fields)
         token = yield from self.fresh_token()
         try:
-            return dict((yield Run(UserInfoFlow(self.config, access_token=token.access_token, fields=names))))
+            return dict((yield Run(self._user_info(token, names))))
         except AccessTokenInvalid:
             if token.refresh_token is None:
                 raise
         token = yield Exclusive(self._refresh_unless_replaced(token))
-        return dict((yield Run(UserInfoFlow(self.config, access_token=token.access_token, fields=names))))
+        return dict((yield Run(self._user_info(token, names))))
+
+    def _user_info(self, token: Token, fields: tuple[str, ...]) -> UserInfoFlow:
+        return UserInfoFlow(self.config, access_token=token.access_token, fields=fields, open_id=self.account())

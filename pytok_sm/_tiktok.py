@@ -37,6 +37,7 @@ from . import _contract as contract
 from ._config import Config
 from ._errors import (
     AccessTokenInvalid,
+    AccountMismatch,
     ApiError,
     ConfigurationError,
     OAuthError,
@@ -48,6 +49,7 @@ from ._errors import (
 )
 from ._http import Request, Response, parse_json
 from ._retry import RequestKind, parse_retry_after
+from ._secrets import hush
 from ._token import Token
 
 __all__ = [
@@ -77,7 +79,13 @@ DEFAULT_USER_FIELDS = ("open_id", "union_id", "avatar_url", "display_name")
 
 
 def _form_headers(config: Config) -> dict[str, str]:
-    return {"Content-Type": contract.FORM_CONTENT_TYPE, **dict(config.request_header), "Accept": "application/json"}
+    """The configured headers over the form defaults, names compared case-insensitively (a
+    configured ``content-type`` replaces ours rather than making a second one)."""
+    headers = {"content-type": ("Content-Type", contract.FORM_CONTENT_TYPE)}
+    for name, value in config.request_header.items():
+        headers[name.lower()] = (name, value)
+    headers["accept"] = ("Accept", "application/json")
+    return dict(headers.values())
 
 
 def authorize_url(config: Config, *, state: str, code_challenge: str, redirect_uri: str) -> str:
@@ -235,6 +243,7 @@ def _api_error(error: Mapping[str, Any], response: Response) -> TikTokError:
     return cls(code, message, log_id=log_id, http_status=response.status)
 
 
+@hush
 def parse_oauth(response: Response, kind: RequestKind, *, allow_empty: bool = False) -> dict[str, Any]:
     """A flat OAuth answer as a dict, or the typed error it carries.
 
@@ -258,14 +267,22 @@ def parse_oauth(response: Response, kind: RequestKind, *, allow_empty: bool = Fa
     return body
 
 
-def parse_token(response: Response, kind: RequestKind, *, now: float, previous: Token | None = None) -> Token:
-    """A token endpoint answer as a :class:`Token` (``previous`` fills what a refresh omits)."""
+@hush
+def parse_token(response: Response, kind: RequestKind, *, now: float, previous: Token | None = None,
+                open_id: str | None = None) -> Token:
+    """A token endpoint answer as a :class:`Token` (``previous`` fills what a refresh omits).
+
+    ``open_id`` (else ``previous.open_id``) is the account the answer must be about: an answer
+    naming another raises :class:`AccountMismatch`.
+    """
     body = parse_oauth(response, kind)
-    if previous is not None and previous.open_id and body.get("open_id") not in (None, "", previous.open_id):
-        raise ProtocolError("the refreshed token belongs to another open_id")
+    expected = open_id or (previous.open_id if previous is not None else None)
+    if expected and body.get("open_id") not in (None, "", expected):
+        raise AccountMismatch("the refresh answer" if kind is RequestKind.REFRESH else "the token answer")
     return Token.from_response(body, now=now, previous=previous)
 
 
+@hush
 def parse_revoke(response: Response) -> None:
     """A revoke answer: empty or ``{}`` (or any object without an error) is success."""
     parse_oauth(response, RequestKind.REVOKE, allow_empty=True)
@@ -279,6 +296,7 @@ class QrCode:
     token: str = field(repr=False)
 
 
+@hush
 def parse_get_qrcode(response: Response) -> QrCode:
     body = parse_oauth(response, RequestKind.GET_QRCODE)
     url, token = body.get("scan_qrcode_url"), body.get("token")
@@ -299,6 +317,7 @@ class QrStatus:
     redirect_uri: str | None = None  # the confirmed redirect without its query
 
 
+@hush
 def parse_check_qrcode(response: Response) -> QrStatus:
     """A check_qrcode answer; the code may sit in ``redirect_uri``'s query or in a bare field."""
     body = parse_oauth(response, RequestKind.CHECK_QRCODE)
@@ -325,8 +344,12 @@ def parse_check_qrcode(response: Response) -> QrStatus:
     return QrStatus(status, ticket or "", code or None, state or None, scopes, redirect_base)
 
 
-def parse_user_info(response: Response) -> dict[str, Any]:
-    """The ``user`` object of a Display API envelope, or the typed error of its ``error.code``."""
+@hush
+def parse_user_info(response: Response, *, open_id: str | None = None) -> dict[str, Any]:
+    """The ``user`` object of a Display API envelope, or the typed error of its ``error.code``.
+
+    With ``open_id``, a user object naming another account raises :class:`AccountMismatch`.
+    """
     if response.status == 429 and not response.body.strip():
         raise RateLimited(retry_after=_retry_after(response), http_status=429)
     body = parse_json(response)
@@ -341,6 +364,8 @@ def parse_user_info(response: Response) -> dict[str, Any]:
     user = data.get("user") if isinstance(data, Mapping) else None
     if not isinstance(user, dict):
         raise ProtocolError("the user info answer has no data.user object", http_status=response.status)
+    if open_id and user.get("open_id") not in (None, "", open_id):
+        raise AccountMismatch("the user info answer")
     return user
 
 

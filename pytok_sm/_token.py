@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import ProtocolError
+from ._secrets import hush, register_secret
 
 __all__ = ["Token", "mask"]
 
@@ -98,7 +99,7 @@ def _scopes(value: object) -> frozenset[str] | None:
     raise ProtocolError(f"the token answer's scope is a {type(value).__name__}, not a comma list")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Token:
     """A user (or client) access token with its refresh token and absolute expiry times."""
 
@@ -110,6 +111,11 @@ class Token:
     scopes: frozenset[str] = frozenset()
     token_type: str = "Bearer"
 
+    def __post_init__(self) -> None:
+        # Masked in logs for as long as this token is alive, however many come after it.
+        register_secret(self.access_token, owner=self)
+        register_secret(self.refresh_token, owner=self)
+
     def __repr__(self) -> str:
         return (
             f"Token(open_id={self.open_id!r}, scopes={sorted(self.scopes)!r}, expires_at={self.expires_at!r}, "
@@ -117,6 +123,7 @@ class Token:
         )
 
     @classmethod
+    @hush
     def from_response(cls, body: Mapping[str, Any], *, now: float, previous: Token | None = None) -> Token:
         """Build a token from the token endpoint's flat JSON answer received at ``now``.
 
@@ -180,6 +187,7 @@ class Token:
         }
 
     @classmethod
+    @hush
     def from_dict(cls, data: Mapping[str, Any], *, now: float | None = None) -> Token:
         """Restore from :meth:`to_dict` or from the token endpoint's own JSON answer.
 

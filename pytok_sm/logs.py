@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import structlog
 
+from . import _secrets
+
 __all__ = ["Redactor", "emit", "listen", "processors", "register_secret"]
+
+from ._secrets import register_secret  # noqa: E402 - re-exported here, where users look
 
 _log = structlog.get_logger("pytok_sm")
 _stdlib = logging.getLogger("pytok_sm")
@@ -87,98 +89,6 @@ def emit(event: str, **fields: Any) -> None:
         _stdlib.info("%s %s", event, " ".join(f"{k}={v}" for k, v in fields.items()))
 
 
-#: Registered values shorter than this are ignored (too likely to occur by chance).
-_KEY = 6
-
-
-class _SecretRegistry:
-    """The most recent secret values (bounded, so long-running services do not grow).
-
-    Masking must not cost more as more secrets are registered (a service registers a few
-    per login and refresh; a scan of all 4096 per logged string cost about 0.7 ms per
-    event). So values are also indexed by their first :data:`_KEY` characters (the
-    shortest value kept), with the lengths registered under each: a string is masked with
-    one dict lookup per position, plus a set lookup per length where a prefix matches.
-    """
-
-    def __init__(self, capacity: int = 4096) -> None:
-        self._values: OrderedDict[str, None] = OrderedDict()
-        #: first _KEY characters -> {length: how many registered values have both}
-        self._by_key: dict[str, dict[int, int]] = {}
-        self._capacity = capacity
-        self._lock = threading.Lock()
-
-    def add(self, value: str | None) -> None:
-        if not value or len(value) < _KEY:
-            return
-        with self._lock:
-            if value in self._values:
-                self._values.move_to_end(value)
-                return
-            self._values[value] = None
-            lengths = self._by_key.setdefault(value[:_KEY], {})
-            lengths[len(value)] = lengths.get(len(value), 0) + 1
-            while len(self._values) > self._capacity:
-                old, _ = self._values.popitem(last=False)
-                self._forget(old)
-
-    def _forget(self, value: str) -> None:
-        key, size = value[:_KEY], len(value)
-        lengths = self._by_key[key]
-        if lengths[size] > 1:
-            lengths[size] -= 1
-            return
-        del lengths[size]
-        if not lengths:
-            del self._by_key[key]
-
-    def snapshot(self) -> list[str]:
-        with self._lock:
-            return sorted(self._values, key=len, reverse=True)
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where registered values occur in ``text``: (start, end) pairs, merged where they overlap."""
-        index, values, size = self._by_key, self._values, len(text)
-        if not index or size < _KEY:
-            return []
-        found: list[tuple[int, int]] = []
-        for i in [i for i in range(size - _KEY + 1) if text[i : i + _KEY] in index]:
-            lengths = list(index.get(text[i : i + _KEY], ()))  # list(): a snapshot, taken atomically
-            end = max((i + n for n in lengths if i + n <= size and text[i : i + n] in values), default=0)
-            if not end:
-                continue
-            if found and i < found[-1][1]:
-                found[-1] = (found[-1][0], max(found[-1][1], end))
-            else:
-                found.append((i, end))
-        return found
-
-    def mask(self, text: str, placeholder: str) -> str:
-        """``text`` with every occurrence of a registered value replaced by ``placeholder``.
-
-        Overlapping occurrences (a secret and its own prefix, two secrets sharing characters)
-        are masked as one span, so no character of any of them survives.
-        """
-        found = self.spans(text)
-        if not found:
-            return text
-        parts: list[str] = []
-        done = 0
-        for start, end in found:
-            parts += (text[done:start], placeholder)
-            done = end
-        parts.append(text[done:])
-        return "".join(parts)
-
-
-_registry = _SecretRegistry()
-
-
-def register_secret(value: str | None) -> None:
-    """Let :class:`Redactor` mask this value wherever it appears in an event."""
-    _registry.add(value)
-
-
 class Redactor:
     """A structlog processor masking secret keys and registered secret values.
 
@@ -191,9 +101,13 @@ class Redactor:
         self.keys = keys
         self.placeholder = placeholder
 
-    def _clean(self, value: Any, secrets: _SecretRegistry, depth: int = 0) -> Any:
+    def _clean(self, value: Any, secrets: _secrets.SecretRegistry, depth: int = 0) -> Any:
         if isinstance(value, str):
             return secrets.mask(value, self.placeholder)
+        if isinstance(value, (bytes, bytearray)):
+            text = bytes(value).decode("utf-8", "surrogateescape")
+            masked = secrets.mask(text, self.placeholder)
+            return value if masked == text else masked.encode("utf-8", "surrogateescape")
         if depth > 8:
             return value
         if isinstance(value, dict):
@@ -212,7 +126,7 @@ class Redactor:
         return value
 
     def __call__(self, logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        secrets = _registry
+        secrets = _secrets.REGISTRY
         # Most events carry a few short strings and no secret: look for registered values in
         # all of them at once (joined), and mask string by string only when one shows up.
         texts = [value for value in event_dict.values() if isinstance(value, str)]

@@ -1,7 +1,10 @@
 """``pytok login``: the browser flow (default) or the QR flow, saving the token on arrival.
 
 The token is written to the token file from the kit's ``on_token`` hook, that is the moment
-TikTok's answer is parsed, before anything is printed. ``--sandbox`` starts the emulator
+TikTok's answer is parsed, before anything is printed. Before the login starts (and before
+the sandbox starts), the token file is read and a write is tried where the token will go
+(:meth:`TokenStore.check_writable`): a token file that cannot take the token fails then, not
+after the person approved. ``--sandbox`` starts the emulator
 (:mod:`pytok_sm.sandbox`) in this process and logs in against it (its demo app's
 credentials unless ``--client-key``/``--client-secret`` are given; the environment variables
 are ignored then, since the sandbox knows only its own apps).
@@ -85,6 +88,12 @@ def run(args: argparse.Namespace, session: Session) -> int:
     """Log in and save the token; returns the exit code (errors are raised)."""
     if (args.qr_png or args.qr_svg) and not args.qr:
         raise UsageError("--qr-png and --qr-svg go with --qr")
+    # A missing client key or secret is said first (the sandbox brings its own).
+    credentials = None if args.sandbox else (session.client_key(), session.client_secret())
+    # The token must be storable before anyone approves anything: a broken or unwritable token
+    # file fails now (it would fail only after the approval, losing the fresh token).
+    store = session.store()
+    store.check_writable()
     with contextlib.ExitStack() as stack:
         config: dict[str, Any] = {"scopes": args.scopes, "redirect_uri": args.redirect_uri}
         sandbox = None
@@ -100,10 +109,10 @@ def run(args: argparse.Namespace, session: Session) -> int:
             config.update(authorization_url=sandbox.authorization_url, base_api_url=sandbox.base_api_url)
             config["port"] = 0 if args.port is None else args.port
         else:
-            client_key, client_secret = session.client_key(), session.client_secret()
+            assert credentials is not None
+            client_key, client_secret = credentials
             if args.port is not None:
                 config["port"] = args.port
-        store = session.store()  # a broken token file fails now, before anyone approves anything
         kit = stack.enter_context(
             session.kit(
                 client_key, client_secret, open_browser=False if args.no_browser else _open_browser(session),

@@ -26,9 +26,16 @@ How (shared/ROBUSTNESS.md, "Token storage on disk"):
   one, never a mix. Temp files left by a killed writer are removed by the next writer;
 * the directory is created 0700; a token file readable by others is set back to 0600 (and
   the default directory to 0700) with a warning, when it is loaded;
-* a file that is not valid JSON, or not this schema, is an error that says what to do
+* nothing is trusted that others could have put there (:mod:`._token_file_checks`): the
+  token file and the lock file are opened with ``O_NOFOLLOW`` (a link at either name is
+  refused, nothing is created or chmodded through one), must be regular files of ours, and
+  a directory that group or others can write is refused (``chmod 700 DIR`` says the error);
+* a file that is not valid JSON, or not this schema, or with any field of the wrong type
+  (:mod:`._token_file_schema`), or over 4 MiB, is an error that says what to do
   (:class:`TokenStoreError`). It is never overwritten: :meth:`TokenStore.move_aside` keeps
-  it as ``tokens.json.corrupt-<UTC time>`` only when asked (``pytok --move-corrupt-store``).
+  it as ``tokens.json.corrupt-<UTC time>`` only when asked (``pytok --move-corrupt-store``);
+* :meth:`TokenStore.check_writable` proves a token can be saved (a real temp file created
+  and removed in the directory) before ``pytok login`` lets anyone approve anything.
 
 Example:
     >>> import tempfile, pathlib
@@ -48,7 +55,6 @@ import contextlib
 import errno
 import json
 import os
-import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -57,19 +63,17 @@ from pathlib import Path
 from typing import Any
 
 from .. import logs
-from .._errors import TikTokError, TokenStoreError
+from .._errors import TokenStoreError
 from .._token import Token
+from . import _token_file_checks as checks
+from . import _token_file_schema as schema
+from ._token_file_schema import NO_OPEN_ID as _NO_OPEN_ID
+from ._token_file_schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION", "StoreData", "TokenStore", "TokenStoreError", "default_path"]
 
-#: The layout this code reads and writes.
-SCHEMA_VERSION = 1
-_FILE_MODE = 0o600
-_DIR_MODE = 0o700
 #: How long to wait for another pytok holding the lock.
 _LOCK_TIMEOUT = 10.0
-#: An open_id key for tokens that came without one (client tokens; never from a login).
-_NO_OPEN_ID = "-"
 
 
 def default_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -144,18 +148,30 @@ class TokenStore:
     def load(self) -> StoreData:
         """The whole file (empty when it does not exist yet); repairs loose permissions.
 
-        Raises :class:`TokenStoreError` for a corrupt or foreign file, which stays untouched.
+        Raises :class:`TokenStoreError` for a corrupt or foreign file, which stays untouched,
+        and for what others could have planted: a link at the token or lock file's name, a
+        file that is not ours or not a regular file, a directory others can write.
         """
-        self._repair_permissions()
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        checks.check_directory(self.path.parent, private=self.private_dir, warn=self.warn)
+        lock = checks.open_existing(self.lock_path, "lock file")
+        if lock is not None:
+            try:
+                checks.check_opened(lock, self.lock_path, "lock file", warn=self.warn)
+            finally:
+                os.close(lock)
+        fd = checks.open_existing(self.path, "token file")
+        if fd is None:
             return StoreData()
-        except IsADirectoryError:
-            raise TokenStoreError(f"the token file {self.path} is a directory; pass --store with a file path") from None
+        try:
+            checks.check_opened(fd, self.path, "token file", warn=self.warn)
+            raw = checks.read_capped(fd, schema.MAX_FILE_BYTES)
         except OSError as exc:
             raise TokenStoreError(f"cannot read the token file {self.path}: {exc.strerror or exc}") from None
-        return self._parse(raw)
+        finally:
+            os.close(fd)
+        if raw is None:
+            raise schema.too_large(self.path)
+        return StoreData(clients=schema.parse(raw, self.path))
 
     def get(self, client_key: str, open_id: str | None = None) -> Token | None:
         """The token of ``open_id`` (default: the current one) for ``client_key``, or None."""
@@ -164,7 +180,7 @@ class TokenStore:
         if chosen is None:
             return None
         entry = data.accounts(client_key).get(chosen)
-        return None if entry is None else _token_of(entry, self.path)
+        return None if entry is None else schema.token_of(entry, self.path, client_key, chosen)
 
     def accounts(self, client_key: str) -> list[str]:
         """The open_ids stored for ``client_key``, current first."""
@@ -215,6 +231,33 @@ class TokenStore:
             if json.dumps(data.to_json(), sort_keys=True) != before:
                 self._write(data)
 
+    def check_writable(self) -> None:
+        """Prove now that a token can be saved here, before a login makes one (it would be lost).
+
+        Creates the directory (0700) if needed, takes the lock, and creates and removes a
+        temp file where :meth:`save` writes its own: the same calls, so the same failures.
+        Raises :class:`TokenStoreError` naming the path and what to do.
+
+        Example:
+            >>> try:
+            ...     TokenStore("/proc/pytok-example/tokens.json").check_writable()
+            ... except TokenStoreError as error:
+            ...     print(str(error).split(" (")[0])
+            cannot create the directory /proc/pytok-example for the token file
+        """
+        self._ensure_directory()
+        directory = self.path.parent
+        with self._locked():
+            try:
+                fd, probe = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+            except OSError as exc:
+                raise TokenStoreError(
+                    f"cannot write in {directory} ({exc.strerror or exc}), so the token file {self.path} could not be "
+                    "saved; pass --store with a file in a directory you can write, or fix that directory"
+                ) from None
+            os.close(fd)
+            os.unlink(probe)
+
     def move_aside(self) -> Path | None:
         """Rename an unreadable file to ``<name>.corrupt-<UTC time>``; returns the new path.
 
@@ -223,12 +266,12 @@ class TokenStore:
         """
         self._ensure_directory()
         with self._locked():
-            if not self.path.exists():
+            if not os.path.lexists(self.path):
                 return None
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
             target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
             counter = 1
-            while target.exists():
+            while os.path.lexists(target):
                 counter += 1
                 target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{counter}")
             os.replace(self.path, target)
@@ -237,44 +280,14 @@ class TokenStore:
             return target
 
     # ------------------------------------------------------------------ internals
-    def _parse(self, raw: bytes) -> StoreData:
-        move = (
-            f"or run pytok again with --move-corrupt-store to keep it as {self.path.name}.corrupt-<time> "
-            "and start with an empty file"
-        )
-        what_to_do = f"it was left untouched. Repair or delete it, {move}"
-        try:
-            document = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
-            raise TokenStoreError(
-                f"the token file {self.path} is not valid JSON{where}; {what_to_do}", corrupt=True
-            ) from None
-        except RecursionError:
-            raise TokenStoreError(f"the token file {self.path} is not a token file; {what_to_do}", corrupt=True) from None
-        if not isinstance(document, dict) or "schema_version" not in document:
-            raise TokenStoreError(
-                f"the token file {self.path} is not a pytok token file (no schema_version); {what_to_do}", corrupt=True
-            )
-        version = document["schema_version"]
-        if version != SCHEMA_VERSION:
-            raise TokenStoreError(
-                f"the token file {self.path} has schema_version {version!r} but this pytok reads "
-                f"{SCHEMA_VERSION}; it was left untouched. Use the pytok that wrote it, pass another --store, {move}",
-                corrupt=True,
-            )
-        clients = document.get("clients", {})
-        problem = _check_clients(clients)
-        if problem:
-            raise TokenStoreError(f"the token file {self.path} is damaged ({problem}); {what_to_do}", corrupt=True)
-        data = StoreData(clients=clients)
-        for client in clients.values():
-            for entry in client["accounts"].values():
-                _token_of(entry, self.path)  # every entry must be a readable token
-        return data
-
     def _write(self, data: StoreData) -> None:
         payload = (json.dumps(data.to_json(), indent=2, sort_keys=True) + "\n").encode("utf-8")
+        if len(payload) > schema.MAX_FILE_BYTES:
+            raise TokenStoreError(
+                f"the token file {self.path} would grow to {len(payload)} bytes, too large (the limit is "
+                f"{schema.size_text(schema.MAX_FILE_BYTES)}); it was not changed. Remove accounts you no longer "
+                "use (pytok revoke --open-id ID) or pass another --store"
+            )
         directory = self.path.parent
         fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
         try:
@@ -292,9 +305,13 @@ class TokenStore:
     def _ensure_directory(self) -> None:
         directory = self.path.parent
         try:
-            directory.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+            directory.mkdir(mode=checks.DIR_MODE, parents=True, exist_ok=True)
         except OSError as exc:
-            raise TokenStoreError(f"cannot create the directory {directory}: {exc.strerror or exc}") from None
+            raise TokenStoreError(
+                f"cannot create the directory {directory} for the token file ({exc.strerror or exc}); "
+                "pass --store with a file in a directory you can write"
+            ) from None
+        checks.check_directory(directory, private=self.private_dir, warn=self.warn)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -303,11 +320,9 @@ class TokenStore:
         except ImportError:  # pragma: no cover - not POSIX: atomic replace still holds
             yield
             return
+        fd = checks.open_lock(self.lock_path)
         try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, _FILE_MODE)
-        except OSError as exc:
-            raise TokenStoreError(f"cannot open the lock file {self.lock_path}: {exc.strerror or exc}") from None
-        try:
+            checks.check_opened(fd, self.lock_path, "lock file", warn=self.warn)
             deadline = time.monotonic() + _LOCK_TIMEOUT
             while True:
                 try:
@@ -336,58 +351,12 @@ class TokenStore:
         prefix = f".{self.path.name}."
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.path.parent):
-                if entry.name.startswith(prefix) and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+                if (
+                    entry.name.startswith(prefix) and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False)
+                    and checks.is_ours(entry.stat(follow_symlinks=False))
+                ):
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
-
-    def _repair_permissions(self) -> None:
-        targets: list[tuple[Path, int]] = [(self.path, _FILE_MODE), (self.lock_path, _FILE_MODE)]
-        if self.private_dir:
-            targets.insert(0, (self.path.parent, _DIR_MODE))
-        for target, wanted in targets:
-            try:
-                info = target.stat()
-            except OSError:
-                continue
-            mode = stat.S_IMODE(info.st_mode)
-            ours = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-            if mode & ~wanted & 0o777 == 0 or not ours:
-                continue
-            try:
-                os.chmod(target, wanted)
-            except OSError:
-                continue
-            message = f"{target} had mode {mode:04o}, readable by others; set it to {wanted:04o}"
-            logs.emit("token_store_permissions_repaired", path=str(target), old_mode=f"{mode:04o}", new_mode=f"{wanted:04o}")
-            if self.warn is not None:
-                self.warn(message)
-
-
-def _check_clients(clients: object) -> str | None:
-    """What is wrong with the ``clients`` object, or None."""
-    if not isinstance(clients, dict):
-        return "clients is not an object"
-    for client_key, client in clients.items():
-        if not isinstance(client, dict) or not isinstance(client.get("accounts"), dict):
-            return f"client {client_key!r} has no accounts object"
-        current = client.get("current")
-        if current is not None and current not in client["accounts"]:
-            return f"client {client_key!r} names a current account it does not have"
-        for open_id, entry in client["accounts"].items():
-            if not isinstance(entry, dict) or not isinstance(entry.get("token"), dict):
-                return f"the entry of {open_id!r} has no token object"
-    return None
-
-
-def _token_of(entry: Mapping[str, Any], path: Path) -> Token:
-    try:
-        return Token.from_dict(entry["token"])
-    except TikTokError as exc:
-        raise TokenStoreError(
-            f"the token file {path} holds an unreadable token ({exc.message}); "
-            "run pytok again with --move-corrupt-store to start with an empty file, then log in",
-            corrupt=True,
-        ) from None
 
 
 def _fsync_directory(directory: Path) -> None:

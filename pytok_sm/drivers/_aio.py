@@ -46,7 +46,7 @@ from ..flows._effects import (
     Slept,
     TimedOut,
 )
-from ._common import PRIMITIVES, OnTick, ShowQr, TextSink, open_url, tell_url
+from ._common import PRIMITIVES, OnTick, ShowQr, TextSink, open_url, outcome_page, tell_url
 from ._loopback import LoopbackServer
 from ._pool import shared_async_client
 from ._transport import send_async
@@ -99,6 +99,7 @@ class AsyncDriver:
             raise
         finally:
             if self._server is not None:
+                self._server.settle(outcome_page(flow))  # the browser sees how the exchange ended
                 self._server.close()
                 self._server = None
 

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .. import logs
-from ..flows._effects import AwaitCallback, Listen, OpenBrowser, Send, ShowQrCode, Sleep
+from ..flows._base import Flow
+from ..flows._effects import AwaitCallback, Finished, Listen, OpenBrowser, Send, ShowQrCode, Sleep
+from ._loopback_http import SUCCESS_PAGE, UNSETTLED_PAGE, failure_page
 
-__all__ = ["CANCELLED", "PRIMITIVES", "OnTick", "ShowQr", "TextSink", "open_url", "tell_url"]
+__all__ = ["CANCELLED", "PRIMITIVES", "OnTick", "ShowQr", "TextSink", "open_url", "outcome_page", "tell_url"]
 
 #: Effect type -> the name of the driver method that carries it out.
 PRIMITIVES: dict[type, str] = {
@@ -63,6 +65,16 @@ def open_url(setting: bool | Callable[[str], Any], url: str) -> bool:
     except Exception as exc:  # noqa: BLE001 - a broken browser launcher must not end the login
         logs.emit("browser_open_failed", error=type(exc).__name__)
         return False
+
+
+def outcome_page(flow: Flow) -> bytes:
+    """The page the browser of an accepted callback gets once the flow is over: success, or
+    what went wrong (a wrong client secret shows as such, not as "completed")."""
+    if isinstance(flow.effect, Finished):
+        return SUCCESS_PAGE
+    if flow.error is not None:
+        return failure_page(flow.error.message)
+    return UNSETTLED_PAGE
 
 
 def tell_url(stream: TextSink, url: str) -> None:

@@ -5,7 +5,8 @@ holding one kit per TikTok account would pay that per account; instead every kit
 its own ``http_client=`` or ``transport=`` uses the pool returned here, made on the first
 request. Only the process's end closes it (closing a kit never does). A forked child
 starts with no pool (it must not share its parent's sockets); an async pool belongs to the
-event loop it was made on and goes with it.
+event loop it was made on and goes with it. The sync pool's sockets wait no longer than the
+deadline of the call they carry (:func:`._deadline.arm`); its connections are still shared.
 
 Example:
     >>> shared_client() is shared_client()
@@ -22,6 +23,8 @@ import weakref
 
 import httpx
 
+from ._deadline import arm
+
 __all__ = ["shared_async_client", "shared_client"]
 
 _lock = threading.Lock()
@@ -36,7 +39,7 @@ def shared_client() -> httpx.Client:
     if client is None or client.is_closed:
         with _lock:
             if _client is None or _client.is_closed:
-                _client = httpx.Client(follow_redirects=False)
+                _client = arm(httpx.Client(follow_redirects=False))
             client = _client
     return client
 

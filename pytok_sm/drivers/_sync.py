@@ -39,7 +39,8 @@ from ..flows._effects import (
     Slept,
     TimedOut,
 )
-from ._common import CANCELLED, PRIMITIVES, OnTick, ShowQr, TextSink, open_url, tell_url
+from ._common import CANCELLED, PRIMITIVES, OnTick, ShowQr, TextSink, open_url, outcome_page, tell_url
+from ._deadline import arm
 from ._loopback import LoopbackServer
 from ._pool import shared_client
 from ._transport import send
@@ -49,8 +50,8 @@ __all__ = ["SyncDriver"]
 
 class SyncDriver:
     """Carry out a flow's effects: HTTP through one ``httpx.Client`` (the process's shared
-    pool unless one is given), the loopback server, the browser, sleeps. :meth:`cancel`
-    (from any thread) ends a running flow.
+    pool unless one is given; each call ends by its deadline, to the socket), the loopback
+    server, the browser, sleeps. :meth:`cancel` (from any thread) ends a running flow.
 
     ``show_qr(url)`` shows a QR code; ``on_tick(flow)`` is called about every ``tick``
     seconds while waiting (for progress lines); ``stderr`` receives the authorize URL when
@@ -66,7 +67,9 @@ class SyncDriver:
         stderr: TextSink | None = None,
         tick: float = 0.25,
     ) -> None:
-        self.client = client if client is not None else shared_client()
+        # A client of the caller's own is armed too: its sockets then wait no longer than the
+        # deadline of the kit's calls (its other uses are unchanged).
+        self.client = arm(client) if client is not None else shared_client()
         self.show_qr = show_qr
         self.on_tick = on_tick
         self.stderr = stderr
@@ -102,6 +105,7 @@ class SyncDriver:
             raise
         finally:
             if self._server is not None:
+                self._server.settle(outcome_page(flow))  # the browser sees how the exchange ended
                 self._server.close()
                 self._server = None
 

@@ -1,21 +1,34 @@
 """Sending one :class:`~pytok_sm.flows.Send` effect with httpx, sync or async.
 
-Shared by both drivers: the overall per-call deadline (httpx's timeouts are per read, so a
-slow-drip body could go on forever), the body size cap, redirects never followed, and the
-mapping of httpx's exceptions to "surely not sent" versus "outcome unknown". Neither
-function raises an httpx error: every outcome is a :class:`Response` or a
-:class:`TransportFailure` for the flow to judge.
+Shared by both drivers, every call is bounded:
+
+* in time, from the first byte sent to the last byte read, by ``effect.deadline``: the
+  async driver cancels the call (``asyncio.timeout``); the sync driver's sockets never wait
+  past it (:mod:`._deadline`, armed on the client), and a check between body chunks covers
+  transports that are not httpx's own. ``effect.timeout`` bounds each connect and read.
+* in bytes, by :data:`~pytok_sm._http.MAX_BODY_BYTES`, counted while decoding
+  (:mod:`._decode`): a decompression bomb stops after the cap plus one piece, never
+  unpacked. An answer over the cap is handed on as a :class:`Response` whose body is just
+  over the cap, which the flow's parser refuses as a ProtocolError ("too large").
+
+An answer made in memory (a ``MockTransport``'s, already read by httpx) is taken as it is.
+Redirects are never followed. Neither function raises an httpx error: every outcome is a
+:class:`Response` or a :class:`TransportFailure` for the flow to judge, "surely not sent"
+(connect failed) apart from "outcome unknown".
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import httpx
 
-from .._http import MAX_BODY_BYTES, Request, Response
+from .._http import Request, Response
 from ..flows._effects import Send, TransportFailure
+from ._deadline import deadline
+from ._decode import ACCEPT_ENCODING, Body, BrokenEncoding, TooLarge
 
 __all__ = ["send", "send_async"]
 
@@ -31,17 +44,23 @@ _REASONS: dict[type[Exception], str] = {
     httpx.ReadError: "connection reset",
     httpx.WriteError: "connection reset while sending",
 }
-_LATE = "the answer took longer than the call deadline"
 
 
-def _build(client: httpx.Client | httpx.AsyncClient, request: Request, timeout: float) -> httpx.Request:
+def _build(
+    client: httpx.Client | httpx.AsyncClient, effect: Send, extensions: dict[str, Any] | None = None
+) -> httpx.Request:
+    request: Request = effect.request
+    headers = dict(request.headers)
+    if not any(name.lower() == "accept-encoding" for name in headers):
+        headers["Accept-Encoding"] = ACCEPT_ENCODING  # only what decodes within the cap
     return client.build_request(
         request.method,
         request.url,
         params=dict(request.params) or None,
-        headers=dict(request.headers),
+        headers=headers,
         content=request.encoded_form() if request.form else None,
-        timeout=httpx.Timeout(timeout),
+        timeout=httpx.Timeout(effect.timeout, pool=min(effect.timeout, effect.deadline)),
+        extensions=extensions,
     )
 
 
@@ -50,62 +69,83 @@ def _failure(exc: Exception) -> TransportFailure:
     return TransportFailure(sent=not isinstance(exc, NOT_SENT), reason=_REASONS.get(type(exc), type(exc).__name__))
 
 
-class _DeadlineExceeded(Exception):
-    """The whole call (connect, send, every read) took longer than its deadline."""
+def _late(effect: Send, *, sent: bool = True) -> TransportFailure:
+    return TransportFailure(sent=sent, reason=f"the call deadline of {effect.deadline:g} s passed")
 
 
-class _TooLarge(Exception):
-    """The answer's body is larger than any API answer."""
-
-
-def _add(chunks: list[bytes], chunk: bytes, total: int) -> int:
-    chunks.append(chunk)
-    total += len(chunk)
-    if total > MAX_BODY_BYTES:
-        raise _TooLarge
-    return total
+def _answer(answer: httpx.Response, body: bytes) -> Response:
+    return Response(answer.status_code, dict(answer.headers), body)
 
 
 def send(client: httpx.Client, effect: Send) -> Response | TransportFailure:
-    """Send ``effect.request`` within its deadline with a sync client."""
-    deadline = time.monotonic() + effect.deadline
-    try:
-        answer = client.send(_build(client, effect.request, effect.timeout), stream=True, follow_redirects=False)
+    """Send ``effect.request`` within its deadline and the size cap with a sync client."""
+    at = time.monotonic() + effect.deadline
+    with deadline(at) as call:
         try:
-            chunks: list[bytes] = []
-            total = 0
-            for chunk in answer.iter_bytes():
-                total = _add(chunks, chunk, total)
-                if time.monotonic() > deadline:
-                    raise _DeadlineExceeded
-            return Response(answer.status_code, dict(answer.headers), b"".join(chunks))
-        finally:
-            answer.close()
-    except _DeadlineExceeded:
-        return TransportFailure(sent=True, reason=_LATE)
-    except _TooLarge:
-        return Response(502, {}, b"")
-    except httpx.HTTPError as exc:
-        return _failure(exc)
+            answer = client.send(_build(client, effect), stream=True, follow_redirects=False)
+            try:
+                if answer.is_stream_consumed:  # made in memory (a MockTransport's): httpx read it
+                    return _answer(answer, answer.content)
+                body = Body(answer.headers.get("content-encoding"))
+                for chunk in answer.iter_raw():
+                    body.feed(chunk)
+                    if time.monotonic() > at:
+                        return _late(effect)
+                return _answer(answer, body.finish())
+            except TooLarge as error:
+                return _answer(answer, error.prefix)
+            finally:
+                answer.close()
+        except BrokenEncoding as error:
+            return TransportFailure(sent=True, reason=str(error))
+        except httpx.TimeoutException as exc:
+            return _late(effect, sent=not isinstance(exc, NOT_SENT)) if call.bound else _failure(exc)
+        except httpx.HTTPError as exc:
+            return _failure(exc)
+
+
+class _Progress:
+    """How far a request got, from httpcore's trace events: "surely not sent" only when a
+    connection was being made and no request head was written (a transport that sends no
+    events, such as a MockTransport, counts as sent)."""
+
+    __slots__ = ("connecting", "sending")
+
+    def __init__(self) -> None:
+        self.connecting = self.sending = False
+
+    async def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event.endswith(("connect_tcp.started", "connect_unix_socket.started")):
+            self.connecting = True
+        elif event.endswith("send_request_headers.started"):
+            self.sending = True
+
+    @property
+    def sent(self) -> bool:
+        return self.sending or not self.connecting
 
 
 async def send_async(client: httpx.AsyncClient, effect: Send) -> Response | TransportFailure:
-    """Send ``effect.request`` within its deadline with an async client."""
+    """Send ``effect.request`` within its deadline and the size cap with an async client."""
+    progress = _Progress()
     try:
         async with asyncio.timeout(effect.deadline):
-            built = _build(client, effect.request, effect.timeout)
+            built = _build(client, effect, {"trace": progress.trace})
             answer = await client.send(built, stream=True, follow_redirects=False)
             try:
-                chunks: list[bytes] = []
-                total = 0
-                async for chunk in answer.aiter_bytes():
-                    total = _add(chunks, chunk, total)
-                return Response(answer.status_code, dict(answer.headers), b"".join(chunks))
+                if answer.is_stream_consumed:
+                    return _answer(answer, answer.content)
+                body = Body(answer.headers.get("content-encoding"))
+                async for chunk in answer.aiter_raw():
+                    body.feed(chunk)
+                return _answer(answer, body.finish())
+            except TooLarge as error:
+                return _answer(answer, error.prefix)
             finally:
                 await answer.aclose()
     except TimeoutError:
-        return TransportFailure(sent=True, reason=_LATE)
-    except _TooLarge:
-        return Response(502, {}, b"")
+        return _late(effect, sent=progress.sent)
+    except BrokenEncoding as error:
+        return TransportFailure(sent=True, reason=str(error))
     except httpx.HTTPError as exc:
         return _failure(exc)

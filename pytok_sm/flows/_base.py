@@ -29,6 +29,8 @@ from .._errors import FlowCancelled, FlowUsageError, TikTokError
 from .._http import Request, Response
 from .._pkce import RandomSource
 from .._retry import Outcome, RequestKind, outcome_of
+from .._secrets import hush
+from . import _snapshot as snapshots
 from ._effects import Effect, Failed, Send, Sleep, Slept, TransportFailure
 from ._failures import error_fields, transport_error
 from ._routes import plain_routes
@@ -36,7 +38,8 @@ from ._routes import plain_routes
 __all__ = ["Flow", "StateSpec", "Transition"]
 
 F = TypeVar("F", bound="Flow")
-_SNAPSHOT_VERSION = 1
+#: Snapshot fields whose values are secrets (masked in logs while the resumed flow lives).
+_SECRET_FIELDS = frozenset({"csrf_state", "verifier", "code", "qr_token", "client_ticket", "access_token"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +85,11 @@ class Flow:
     STATES: ClassVar[tuple[StateSpec, ...]] = ()
     TRANSITIONS: ClassVar[tuple[Transition, ...]] = ()
     INITIAL: ClassVar[str] = "created"
-    #: Data slots saved by :meth:`snapshot` (beyond state, flow_id, deadline, attempt).
-    SNAPSHOT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    #: Data slots saved by :meth:`snapshot` (beyond state, flow_id, deadline, attempt), each
+    #: with the check its value must pass on resume.
+    SNAPSHOT_FIELDS: ClassVar[dict[str, snapshots.Check]] = {}
+    #: Resumable states that need a deadline (a wait that must end).
+    TIMED: ClassVar[tuple[str, ...]] = ()
     #: States a snapshot may be resumed in: only those whose pending effect is safe to issue
     #: twice (never a code exchange or a refresh that may already have been sent).
     RESUMABLE: ClassVar[tuple[str, ...]] = ()
@@ -94,7 +100,8 @@ class Flow:
     #: (trigger, source) -> (dest, on_enter method names), compiled from ``machine``.
     _routes: ClassVar[dict[tuple[str, str], tuple[str, tuple[str, ...]]]]
 
-    __slots__ = ("state", "flow_id", "config", "clock", "random", "effect", "error", "attempt", "deadline", "timeout")
+    __slots__ = ("state", "flow_id", "config", "clock", "random", "effect", "error", "attempt", "deadline", "timeout",
+                 "__weakref__")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -292,73 +299,65 @@ class Flow:
         raise failure
 
     # ------------------------------------------------------------------ snapshots
-    def snapshot(self) -> dict[str, Any]:
-        """A JSON-safe picture of the flow, to :meth:`resume` it later (in another process).
+    def snapshot(self, *, key: bytes | str | None = None) -> dict[str, Any]:
+        """A sealed, JSON-safe picture of the flow, to :meth:`resume` it later (in another process).
 
         It holds the flow's secrets (CSRF state, PKCE verifier, QR token, ticket): keep it
-        like a password, e.g. in a server-side session, never in a cookie or URL.
+        like a password, e.g. in a server-side session, never in a cookie or URL. ``key``
+        seals it (default: derived from the client secret); resume with the same key.
         """
         if self.effect is None:
             raise FlowUsageError("start the flow before taking a snapshot")
-        data = {name: self._dump(getattr(self, name)) for name in self.SNAPSHOT_FIELDS}
-        return {
+        body = {
             "flow": self.KIND,
-            "version": _SNAPSHOT_VERSION,
+            "version": snapshots.VERSION,
             "client_key": self.config.client_key,
             "flow_id": self.flow_id,
             "state": self.state,
             "attempt": self.attempt,
             "deadline": self.deadline,
-            "data": data,
+            "data": {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS},
         }
+        return snapshots.seal(body, snapshots.seal_key(self.config, key))
 
     @classmethod
+    @hush
     def resume(
         cls: type[F],
         snapshot: dict[str, Any],
         config: Config,
         *,
+        key: bytes | str | None = None,
         clock: Callable[[], float] | None = None,
         random: RandomSource | None = None,
     ) -> F:
         """Rebuild a flow from :meth:`snapshot`; its pending effect is issued again.
 
+        The seal is checked first, then every field; a damaged, forged, foreign or outdated
+        snapshot raises :class:`~pytok_sm.SnapshotRejected` and nothing is sent.
+
         Example:
             >>> from pytok_sm.flows import RevokeFlow
-            >>> from pytok_sm._config import Config
+            >>> from pytok_sm import Config
             >>> cfg = Config("aw_key", "s")
             >>> flow = RevokeFlow(cfg, access_token="act.x")
             >>> _ = flow.start()
             >>> RevokeFlow.resume(flow.snapshot(), cfg).state
             'revoking'
         """
-        if not isinstance(snapshot, dict) or snapshot.get("flow") != cls.KIND:
-            raise FlowUsageError(f"this is not a snapshot of a {cls.KIND} flow")
-        if snapshot.get("version") != _SNAPSHOT_VERSION:
-            raise FlowUsageError("this snapshot was written by an incompatible pytok_sm version")
-        if snapshot.get("client_key") != config.client_key:
-            raise FlowUsageError("this snapshot belongs to another client_key")
-        state = snapshot.get("state")
-        if state not in cls.RESUMABLE:
-            raise FlowUsageError(
-                f"a {cls.KIND} flow cannot be resumed in state {state!r}; "
-                f"take snapshots in one of: {', '.join(cls.RESUMABLE) or '(none)'}"
-            )
+        body = snapshots.open_sealed(snapshot, snapshots.seal_key(config, key))
+        checked = snapshots.check_envelope(body, kind=cls.KIND, config=config, resumable=cls.RESUMABLE,
+                                           fields=cls.SNAPSHOT_FIELDS, timed=cls.TIMED)
         flow = cls.__new__(cls)
-        Flow.__init__(flow, config, clock=clock, random=random, flow_id=str(snapshot.get("flow_id") or ""))
+        Flow.__init__(flow, config, clock=clock, random=random, flow_id=checked["flow_id"])
         for name in cls.SNAPSHOT_FIELDS:
             setattr(flow, name, None)
         flow._init_data()
-        data = snapshot.get("data") or {}
-        try:
-            for name in cls.SNAPSHOT_FIELDS:
-                setattr(flow, name, flow._load(name, data.get(name)))
-            flow.attempt = int(snapshot.get("attempt") or 1)
-            deadline = snapshot.get("deadline")
-            flow.deadline = None if deadline is None else float(deadline)
-        except (TypeError, ValueError, TikTokError) as exc:
-            raise FlowUsageError(f"the snapshot's data is damaged: {type(exc).__name__}") from None
-        flow.state = state
+        for name, value in checked["data"].items():
+            setattr(flow, name, value)
+            if name in _SECRET_FIELDS:
+                logs.register_secret(value, owner=flow)
+        flow.attempt, flow.deadline, flow.state = checked["attempt"], checked["deadline"], checked["state"]
         flow._reenter()
         return flow
 
@@ -370,19 +369,6 @@ class Flow:
         spec = self._specs[self.state]
         if spec.enter:
             getattr(self, spec.enter)(None)
-
-    @staticmethod
-    def _dump(value: Any) -> Any:
-        from .._token import Token
-
-        if isinstance(value, Token):
-            return value.to_dict()
-        if isinstance(value, (set, frozenset)):
-            return sorted(value)
-        return value
-
-    def _load(self, name: str, value: Any) -> Any:
-        return value
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.flow_id} state={self.state}>"

@@ -34,11 +34,12 @@ from .. import _pkce as pkce
 from .. import _tiktok as tiktok
 from .. import logs
 from .._callback import Callback, Verdict
-from .._config import Config
+from .._config import Config, check_timeout
 from .._errors import AuthorizationDenied, CallbackPortBusy, FlowTimeout, FlowUsageError
 from .._http import Request, Response
 from .._retry import RequestKind
 from .._token import Token
+from . import _snapshot as snapshots
 from ._base import StateSpec, t
 from ._effects import (
     AwaitCallback,
@@ -51,10 +52,23 @@ from ._effects import (
     TimedOut,
 )
 from ._exchange import CodeExchange
+from ._qr import MAX_CODE_CHARS
 
 __all__ = ["BrowserFlow"]
 
 _STATE_ALPHABET = frozenset(contract.VERIFIER_ALPHABET)
+
+
+def _listen_host(redirect_uri: str | None) -> str:
+    """Where the loopback server listens: the redirect URI's host (RFC 8252 section 7.3),
+    ``127.0.0.1``, ``::1`` or ``localhost`` (the drivers bind both loopback families for it,
+    never resolving the name); 127.0.0.1 for a redirect that is not loopback."""
+    import urllib.parse
+
+    from .._config import LOOPBACK_HOSTS
+
+    host = urllib.parse.urlsplit((redirect_uri or "").replace(":*/", ":1/", 1)).hostname
+    return host if host in LOOPBACK_HOSTS else "127.0.0.1"
 
 
 class BrowserFlow(CodeExchange):
@@ -90,18 +104,26 @@ class BrowserFlow(CodeExchange):
         t("cancel", _LIVE, "cancelled"),
     )
     RESUMABLE = ("listening", "opening_browser", "awaiting_callback")
-    SNAPSHOT_FIELDS = ("csrf_state", "verifier", "redirect_uri", "code", "granted_scopes", "timeout")
+    SNAPSHOT_FIELDS = {
+        "csrf_state": snapshots.STATE,
+        "verifier": snapshots.VERIFIER,
+        "redirect_uri": snapshots.optional(snapshots.text(max_len=511)),
+        "code": snapshots.nothing,
+        "granted_scopes": snapshots.optional(snapshots.text(max_len=1024)),
+        "timeout": snapshots.TIMEOUT,
+    }
+    TIMED = ("awaiting_callback",)
 
     __slots__ = ("csrf_state", "verifier", "redirect_uri", "granted_scopes")
 
     def __init__(self, config: Config, *, timeout: float = 300.0, **kwargs: Any) -> None:
         super().__init__(config, **kwargs)
         self._init_data()
-        self.timeout = float(timeout)
+        self.timeout = check_timeout(timeout)
         self.csrf_state = pkce.new_state(config.csrf_state_length, source=self.random)
         self.verifier = pkce.new_verifier(config.code_verifier_length, source=self.random)
-        logs.register_secret(self.csrf_state)
-        logs.register_secret(self.verifier)
+        logs.register_secret(self.csrf_state, owner=self)
+        logs.register_secret(self.verifier, owner=self)
 
     def _init_data(self) -> None:
         self.redirect_uri: str | None = None
@@ -141,7 +163,7 @@ class BrowserFlow(CodeExchange):
 
     def _enter_listening(self, event: object) -> None:
         port = 0 if self.config.wildcard_port else self.config.port
-        self.effect = Listen(port, self.config.redirect_path, self.judge)
+        self.effect = Listen(port, self.config.redirect_path, self.judge, host=_listen_host(self.config.redirect_uri))
 
     def _on_listening(self, result: object) -> None:
         self._expect(result, Listening, PortBusy)
@@ -185,6 +207,8 @@ class BrowserFlow(CodeExchange):
             return Verdict.DENY, callback.error
         if not callback.code:
             return Verdict.REJECT, "code missing"
+        if len(callback.code) > MAX_CODE_CHARS:
+            return Verdict.REJECT, "code too long"
         return Verdict.ACCEPT, "callback accepted"
 
     def _on_callback(self, result: object) -> None:
@@ -204,7 +228,7 @@ class BrowserFlow(CodeExchange):
         else:
             self.code = result.code
             self.granted_scopes = result.scopes
-            logs.register_secret(self.code)
+            logs.register_secret(self.code, owner=self)
             self._fire("code_received")
 
     def _exchange(self) -> Request:

@@ -19,16 +19,18 @@ Example:
 from __future__ import annotations
 
 import hmac
+import urllib.parse
 from typing import Any
 
 from .. import _contract as contract
 from .. import _pkce as pkce
 from .. import _tiktok as tiktok
 from .. import logs
-from .._config import Config
-from .._errors import FlowTimeout, ProtocolError, QrCodeExpired, QrCodeUtilised, QrTicketMismatch
+from .._config import LOOPBACK_HOSTS, Config, check_timeout
+from .._errors import FlowTimeout, ProtocolError, QrAnswerRefused, QrCodeExpired, QrCodeUtilised, QrTicketMismatch
 from .._http import Request
 from .._token import Token
+from . import _snapshot as snapshots
 from ._base import RETRYING, StateSpec, t
 from ._effects import Shown, ShowQrCode, Sleep
 from ._exchange import CodeExchange
@@ -37,6 +39,31 @@ __all__ = ["QrFlow"]
 
 _POLLING = ("awaiting_scan", "scanned")
 _WAIT_SCAN = "Waiting for the QR code to be scanned in the TikTok app"
+#: No code TikTok issues comes near this (they are about 100 characters).
+MAX_CODE_CHARS = 1024
+
+
+def _refusal(status: tiktok.QrStatus, config: Config) -> str | None:
+    """Why a confirmation must not be exchanged: an impossible code, or a redirect that is not
+    this app's (not https or loopback http, credentials in it, or not the https redirect URI
+    the app registered). None when it may be."""
+    code = status.code or ""
+    if len(code) > MAX_CODE_CHARS or not code.isprintable() or " " in code:
+        return "its code is not one TikTok issues"
+    if status.redirect_uri is None:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(status.redirect_uri)
+        host = parts.hostname
+    except ValueError:
+        return "its redirect_uri is not a URL"
+    loopback_http = parts.scheme == "http" and host in LOOPBACK_HOSTS
+    if len(status.redirect_uri) >= 512 or parts.username is not None or not (parts.scheme == "https" or loopback_http):
+        return "its redirect_uri is not an app's redirect URI"
+    registered = (config.redirect_uri or "").partition("?")[0]
+    if registered.startswith("https://") and status.redirect_uri != registered:
+        return "its redirect_uri is not this app's"
+    return None
 
 
 class QrFlow(CodeExchange):
@@ -76,13 +103,22 @@ class QrFlow(CodeExchange):
         t("expire", _POLLING, "expired"),
         t("utilise", _POLLING, "utilised"),
         t("refuse_ticket", _POLLING, "refused"),
+        t("refuse_answer", _POLLING, "refused"),
         t("time_out", ("showing_qrcode", *_POLLING), "timed_out"),
         t("token_issued", "exchanging", "authorized"),
         t("fail", ("requesting_qrcode", *_POLLING, "exchanging"), "failed"),
         t("cancel", _LIVE, "cancelled"),
     )
     RESUMABLE = ("showing_qrcode", "awaiting_scan", "scanned")
-    SNAPSHOT_FIELDS = ("qr_token", "client_ticket", "qr_url", "csrf_state", "timeout", "interval")
+    SNAPSHOT_FIELDS = {
+        "qr_token": snapshots.TOKEN,
+        "client_ticket": snapshots.text(min_len=22, max_len=511, alphabet=contract.VERIFIER_ALPHABET),
+        "qr_url": snapshots.optional(snapshots.text(max_len=8192)),
+        "csrf_state": snapshots.optional(snapshots.STATE),
+        "timeout": snapshots.TIMEOUT,
+        "interval": snapshots.seconds(0.05, 60),
+    }
+    TIMED = ("showing_qrcode", "awaiting_scan", "scanned")
 
     __slots__ = ("qr_token", "client_ticket", "qr_url", "csrf_state", "interval", "redirect_uri")
 
@@ -103,10 +139,10 @@ class QrFlow(CodeExchange):
         # The state is ours to check only when this flow asked for the QR code itself; a flow
         # polling an existing code (oauth_qrcode) relies on the client_ticket alone.
         self.csrf_state = None if qr_token else pkce.new_state(config.csrf_state_length, source=self.random)
-        self.timeout = float(timeout)
-        self.interval = float(interval if interval is not None else config.qr_poll_interval)
+        self.timeout = check_timeout(timeout)
+        self.interval = config.qr_poll_interval if interval is None else check_timeout(interval, "interval")
         for secret in (qr_token, self.client_ticket, self.csrf_state):
-            logs.register_secret(secret)
+            logs.register_secret(secret, owner=self)
 
     def _init_data(self) -> None:
         self.qr_url: str | None = None
@@ -133,7 +169,7 @@ class QrFlow(CodeExchange):
         if qrcode is RETRYING:
             return
         self.qr_token = qrcode.token
-        logs.register_secret(self.qr_token)
+        logs.register_secret(self.qr_token, owner=self)
         self.qr_url = tiktok.fill_client_ticket(qrcode.scan_qrcode_url, self.client_ticket)
         self.deadline = self.clock() + self._seconds()
         self._fire("qrcode_issued")
@@ -203,9 +239,13 @@ class QrFlow(CodeExchange):
         ):
             self._end_with("refuse_ticket", QrTicketMismatch())
             return
+        refused = _refusal(status, self.config)
+        if refused:
+            self._end_with("refuse_answer", QrAnswerRefused(refused))
+            return
         self.code = status.code
         self.redirect_uri = status.redirect_uri
-        logs.register_secret(self.code)
+        logs.register_secret(self.code, owner=self)
         self._fire("confirm", qr_status=status.status)
 
     # ------------------------------------------------------------------ exchange

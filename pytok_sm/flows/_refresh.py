@@ -55,15 +55,17 @@ class RefreshFlow(CallFlow):
     )
     DONE = "token_issued"
 
-    __slots__ = ("refresh_token", "previous")
+    __slots__ = ("refresh_token", "previous", "open_id")
 
     def __init__(
-        self, config: Config, *, refresh_token: str | None = None, previous: Token | None = None, **kwargs: Any
+        self, config: Config, *, refresh_token: str | None = None, previous: Token | None = None,
+        open_id: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(config, **kwargs)
         self.previous = previous
+        self.open_id = open_id  # the account the answer must be about (else previous's)
         self.refresh_token = refresh_token or (previous.refresh_token if previous else None)
-        logs.register_secret(self.refresh_token)
+        logs.register_secret(self.refresh_token, owner=self)
 
     @property
     def token(self) -> Token | None:
@@ -80,9 +82,8 @@ class RefreshFlow(CallFlow):
 
     def _parse(self, response: Response) -> Token:
         previous = self.previous or Token(access_token="-", expires_at=0.0, refresh_token=self.refresh_token)
-        token = tiktok.parse_token(response, RequestKind.REFRESH, now=self.clock(), previous=previous)
-        logs.register_secret(token.access_token)
-        logs.register_secret(token.refresh_token)
+        token = tiktok.parse_token(response, RequestKind.REFRESH, now=self.clock(), previous=previous,
+                                   open_id=self.open_id)
         return token
 
     def _ended_by(self, error: TikTokError) -> bool:

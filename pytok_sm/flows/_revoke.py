@@ -24,6 +24,7 @@ from .. import logs
 from .._config import Config
 from .._errors import NotLoggedIn, OAuthError, TikTokError
 from .._http import Request
+from . import _snapshot as snapshots
 from ._base import StateSpec, t
 from ._call import CallFlow
 
@@ -53,7 +54,7 @@ class RevokeFlow(CallFlow):
     )
     DONE = "token_revoked"
     RESUMABLE = ("revoking",)
-    SNAPSHOT_FIELDS = ("access_token",)
+    SNAPSHOT_FIELDS = {"access_token": snapshots.TOKEN}
 
     __slots__ = ("access_token", "already_dead")
 
@@ -61,7 +62,7 @@ class RevokeFlow(CallFlow):
         super().__init__(config, **kwargs)
         self.access_token = access_token
         self.already_dead = False
-        logs.register_secret(access_token)
+        logs.register_secret(access_token, owner=self)
 
     def _init_data(self) -> None:
         self.already_dead = False

@@ -21,7 +21,7 @@ from .. import _tiktok as tiktok
 from .. import logs
 from .._config import Config
 from .._errors import NotLoggedIn
-from .._http import Request
+from .._http import Request, Response
 from ._base import StateSpec, t
 from ._call import CallFlow
 
@@ -48,7 +48,7 @@ class UserInfoFlow(CallFlow):
     )
     DONE = "user_received"
 
-    __slots__ = ("access_token", "fields")
+    __slots__ = ("access_token", "fields", "open_id")
 
     def __init__(
         self,
@@ -56,12 +56,14 @@ class UserInfoFlow(CallFlow):
         *,
         access_token: str | None,
         fields: Iterable[str] = tiktok.DEFAULT_USER_FIELDS,
+        open_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(config, **kwargs)
         self.access_token = access_token
+        self.open_id = open_id  # the account the answer must be about
         self.fields = tuple(fields)
-        logs.register_secret(access_token)
+        logs.register_secret(access_token, owner=self)
 
     @property
     def user(self) -> dict[str, Any] | None:
@@ -76,4 +78,5 @@ class UserInfoFlow(CallFlow):
         assert self.access_token is not None
         return tiktok.user_info_request(self.config, self.access_token, self.fields)
 
-    _parse = staticmethod(tiktok.parse_user_info)
+    def _parse(self, response: Response) -> dict[str, Any]:
+        return tiktok.parse_user_info(response, open_id=self.open_id)

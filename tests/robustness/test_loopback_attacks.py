@@ -256,8 +256,16 @@ def test_the_success_page_is_static_escaped_and_carries_security_headers(waiting
 def test_a_second_genuine_callback_while_the_first_is_exchanged_is_refused(thread_errors: list[BaseException]) -> None:
     box, driver = start_waiting(FakeTikTok(delay=0.5))
     try:
-        assert box.genuine()[0] == 200
-        assert box.genuine()[0] == 400
+        first: list[int] = []
+        browser = threading.Thread(target=lambda: first.append(box.genuine()[0]))
+        browser.start()  # its page is held until the exchange ends
+        deadline = time.monotonic() + 5
+        while box.flow.state != "exchanging" and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert box.flow.state == "exchanging"
+        assert box.genuine()[0] == 400  # the second, while the first is exchanged
+        browser.join(5)
+        assert first == [200]
         box.thread.join(5)
         assert box.fake.count("token") == 1
         assert isinstance(box.outcome["token"], pytok_sm.Token)

@@ -41,8 +41,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sentry_sdk
+import sentry_sdk.transport
 import structlog
 
+import pytok_sm
 from pytok_sm import AsyncLoginKit, LoginKit, Token
 from pytok_sm import _tiktok as tiktok
 from pytok_sm._errors import (
@@ -51,6 +54,7 @@ from pytok_sm._errors import (
     AuthorizationDenied,
     CallbackPortBusy,
     CallbackRejected,
+    CallbackReplayed,
     ConfigurationError,
     FlowTimeout,
     NotLoggedIn,
@@ -299,7 +303,7 @@ class Tour:
         browser.join(5)
         query = urllib.parse.urlsplit(browser.callback_url or "").query
         self.ok("web login", lambda: web.complete_browser_login(snapshot, query))
-        self.fails("web callback replayed", OAuthError, lambda: web.complete_browser_login(snapshot, query))
+        self.fails("web callback replayed", CallbackReplayed, lambda: web.complete_browser_login(snapshot, query))
         self.fails("web callback forged", CallbackRejected,
                    lambda: web.complete_browser_login(snapshot, f"code={self.canaries.code()}&state=forged"))
 
@@ -411,7 +415,11 @@ async def _raised(call: Any) -> BaseException:
 
 # --------------------------------------------------------------------------- the places
 def exception_texts(error: BaseException) -> list[str]:
+    """The error as a traceback, with every frame's locals (as ``capture_locals=True`` and
+    Sentry show them), and every error of its chain."""
     texts = ["".join(traceback.format_exception(error))]
+    with library_frames_only(error):
+        texts.append("".join(traceback.TracebackException.from_exception(error, capture_locals=True).format()))
     chain: BaseException | None = error
     visited: set[int] = set()
     while chain is not None and id(chain) not in visited:
@@ -419,6 +427,59 @@ def exception_texts(error: BaseException) -> list[str]:
         texts += [str(chain), repr(chain), repr(chain.args)]
         chain = chain.__cause__ or chain.__context__
     return texts
+
+
+LIBRARY = str(Path(pytok_sm.__file__).parent)
+
+
+@contextlib.contextmanager
+def library_frames_only(error: BaseException) -> Iterator[None]:
+    """Show only the library's frames of ``error`` (and of its chain): the test's own frames
+    (the tour, its lambdas) hold the canaries by design."""
+    saved: list[tuple[BaseException, Any]] = []
+    chain: BaseException | None = error
+    while chain is not None and all(chain is not e for e, _ in saved):
+        tb = chain.__traceback__
+        saved.append((chain, tb))
+        while tb is not None and not tb.tb_frame.f_code.co_filename.startswith(LIBRARY):
+            tb = tb.tb_next
+        chain.__traceback__ = tb
+        chain = chain.__cause__ or chain.__context__
+    try:
+        yield
+    finally:
+        for chained, tb in saved:
+            chained.__traceback__ = tb
+
+
+class _Reports(sentry_sdk.transport.Transport):
+    """Keeps every envelope in memory: nothing leaves the process."""
+
+    def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
+        self.sent: list[str] = []
+
+    def capture_envelope(self, envelope: Any) -> None:
+        self.sent.append(envelope.serialize().decode("utf-8", "replace"))
+
+
+def sentry_reports(errors: list[BaseException]) -> list[str]:
+    """Each error as the real sentry-sdk reports it with its default settings (which send
+    the local variables of every frame), captured in-process."""
+    transport = _Reports()
+    client = sentry_sdk.Client(dsn="http://public@127.0.0.1:9/1", transport=transport, default_integrations=False)
+    reports = []
+    with sentry_sdk.isolation_scope() as scope:
+        scope.set_client(client)
+        for error in errors:
+            before = len(transport.sent)
+            with library_frames_only(error):
+                scope.capture_exception(error)
+            client.flush(timeout=5)
+            assert len(transport.sent) == before + 1, "sentry-sdk sent no report"
+            reports.append(transport.sent[-1])
+    assert all('"vars"' in report for report in reports), "the reports carry no frame locals"
+    return reports
 
 
 def object_texts(seen: Seen) -> list[str]:
@@ -505,8 +566,10 @@ def test_no_secret_reaches_logs_errors_reprs_output_pages_or_files(
             assert all(json.loads(line)["event"] for line in rendered.splitlines())
 
     places = {"stdlib log": stdlib_log, "structlog output": rendered, "stdout": out, "stderr": err}
+    reports = sentry_reports([error for _, error in seen.errors])
     for index, (what, error) in enumerate(seen.errors):
         places[f"error {index} ({what}: {type(error).__name__})"] = "\n".join(exception_texts(error))
+        places[f"Sentry report of error {index} ({what}: {type(error).__name__})"] = reports[index]
     places["reprs of flows, effects, requests, answers, tokens, configs"] = "\n".join(object_texts(seen))
     places["reprs of objects holding the secrets"] = "\n".join(values_texts(found, seen.kits[0].config))
     for index, page in enumerate(seen.pages):

@@ -21,7 +21,8 @@ LAYERS = [
     ("_http",),
     ("_config", "_token", "_pkce"),
     ("_retry",),
-    ("_errors", "_contract", "logs", "_version"),
+    ("_secrets", "logs"),
+    ("_errors", "_contract", "_version"),
 ]
 #: Beside the layers (they use the library from outside, or nothing of it).
 BESIDE = ("sandbox", "testing", "qr", "_diagrams", "__init__", "__main__")

@@ -198,7 +198,9 @@ def test_custom_keys_and_placeholder() -> None:
 
 
 def test_registry_is_bounded() -> None:
-    registry = logs._SecretRegistry(capacity=3)
+    from pytok_sm._secrets import SecretRegistry
+
+    registry = SecretRegistry(capacity=3)
     for n in range(5):
         registry.add(f"value-{n}")
     assert sorted(registry.snapshot()) == ["value-2", "value-3", "value-4"]

@@ -297,3 +297,11 @@ def test_filled_ticket_reads_back_as_the_ticket() -> None:
     ticket = pkce.new_client_ticket(64)
     url = fill_client_ticket("aweme://authorize?client_ticket=tobefilled&state=s", ticket)
     assert dict(query_pairs(url))["client_ticket"] == ticket
+
+
+def test_a_configured_header_in_another_case_replaces_the_default_instead_of_doubling_it() -> None:
+    config = Config(CLIENT_KEY, CLIENT_SECRET, request_header={"content-type": "application/x-www-form-urlencoded",
+                                                               "accept": "text/plain", "X-Extra": "1"})
+    headers = refresh_request(config, "rft.x").headers
+    assert sorted(name.lower() for name in headers) == ["accept", "content-type", "x-extra"]
+    assert headers["Accept"] == "application/json"  # the parsers need JSON
