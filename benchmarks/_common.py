@@ -164,12 +164,18 @@ def log_mode(mode: str) -> Iterator[NullSink | None]:
         structlog.reset_defaults()
 
 
+_KEPT: list[contextlib.AbstractContextManager[NullSink | None]] = []
+
+
 def configure_from_env() -> None:
     """For child processes: apply the mode named in ``PYTOK_BENCH_LOG_MODE`` for good."""
     mode = os.environ.get("PYTOK_BENCH_LOG_MODE", "default")
     if mode == "logging":
         context = log_mode(mode)
-        context.__enter__()  # kept for the life of the child process
+        context.__enter__()
+        # Kept for the life of the child process: a context dropped here would be collected at
+        # once, and closing its generator runs its ``finally`` (structlog.reset_defaults()).
+        _KEPT.append(context)
 
 
 # --------------------------------------------------------------------------- the machine

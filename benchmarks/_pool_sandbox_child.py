@@ -127,7 +127,8 @@ def main() -> int:
             name = command.get("cmd")
             reply: object
             if name == "issue":
-                reply = [sb.issue_tokens() for _ in range(int(command.get("n", 1)))]
+                open_ids = command.get("open_ids") or [None] * int(command.get("n", 1))  # None: the sandbox's user
+                reply = [sb.issue_tokens(open_id=open_id) for open_id in open_ids]
             elif name == "count":
                 reply = sb.count(command["endpoint"])
             elif name == "errors":

@@ -55,6 +55,7 @@ from ._token import Token
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._app import AsyncTikTokApp, TikTokApp
     from ._kit import AsyncLoginKit, LoginKit
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "AccountMismatch",
     "ApiError",
     "AsyncLoginKit",
+    "AsyncTikTokApp",
     "AuthorizationDenied",
     "CallbackPortBusy",
     "CallbackRejected",
@@ -86,6 +88,7 @@ __all__ = [
     "RetryPolicy",
     "ScopeError",
     "SnapshotRejected",
+    "TikTokApp",
     "TikTokError",
     "Token",
     "TokenStoreError",
@@ -94,7 +97,7 @@ __all__ = [
 ]
 
 #: Public names defined in a module that is imported on first use.
-_LAZY = {"LoginKit": "._kit", "AsyncLoginKit": "._kit"}
+_LAZY = {"LoginKit": "._kit", "AsyncLoginKit": "._kit", "TikTokApp": "._app", "AsyncTikTokApp": "._app"}
 
 
 def _claim(value: object) -> object:
@@ -111,7 +114,7 @@ del _name
 
 
 def __getattr__(name: str) -> object:
-    """Import the kits on first use (they bring httpx, transitions, the flows and drivers)."""
+    """Import the kits and apps on first use (they bring httpx, transitions, the flows and drivers)."""
     if name in _LAZY:
         import importlib
 

@@ -32,53 +32,20 @@ from . import _contract as contract
 from ._errors import ConfigurationError
 from ._pkce import RandomSource, system_random
 from ._retry import RetryPolicy
+from ._scopes import check_scopes, normalize_scopes
 from ._secrets import hush, register_secret
 
-__all__ = ["Config", "DEFAULT_REQUEST_HEADER", "LOOPBACK_HOSTS", "cached_config", "check_timeout", "keyword_docs",
-           "normalize_scopes"]
+__all__ = ["Config", "DEFAULT_REQUEST_HEADER", "LOOPBACK_HOSTS", "cached_config", "check_scopes", "check_timeout",
+           "keyword_docs", "normalize_scopes"]
 
 DEFAULT_REQUEST_HEADER: Mapping[str, str] = {"Content-Type": contract.FORM_CONTENT_TYPE}
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-_SCOPE_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")  # fullmatch, as every pattern here
 _HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE_RE = re.compile(r"([!-~]([\t -~]*[!-~])?)?")  # what h11 frames: no controls, no edge blanks
 #: Headers the HTTP client writes itself: they frame, route or hold the connection (RFC 9110 7.6.1).
 _CLIENT_HEADERS = frozenset("content-length host transfer-encoding connection keep-alive proxy-connection te trailer "
                             "upgrade".split())
 _WILDCARD = "*"
-
-
-def normalize_scopes(scopes: str | Iterable[str], *, field_name: str = "scopes") -> tuple[str, ...]:
-    """Scopes as an ordered set: comma string or iterable in, unique names in first-seen order.
-
-    Example:
-        >>> normalize_scopes("user.info.basic, video.list,user.info.basic")
-        ('user.info.basic', 'video.list')
-    """
-    if isinstance(scopes, str):
-        items: list[Any] = scopes.split(",")
-    else:
-        try:
-            items = list(scopes)
-        except TypeError:
-            raise ConfigurationError(field_name, "must be a comma-separated string or a list of scope names") from None
-    seen: dict[str, None] = {}
-    for item in items:
-        if not isinstance(item, str):
-            raise ConfigurationError(field_name, f"scope names are strings, got {type(item).__name__}")
-        name = item.strip()
-        if not name:
-            continue
-        if not _SCOPE_RE.fullmatch(name):
-            raise ConfigurationError(
-                field_name,
-                f"{name!r} is not a scope name (dotted lower-case words such as 'user.info.basic'; "
-                f"known: {', '.join(contract.KNOWN_SCOPES)})",
-            )
-        seen.setdefault(name, None)
-    if not seen:
-        raise ConfigurationError(field_name, "ask for at least one scope, e.g. 'user.info.basic'")
-    return tuple(seen)
 
 
 def _check_int(name: str, value: object, low: int, high: int, why: str = "") -> int:
@@ -168,7 +135,8 @@ class Config:
     port: int = field(default=3456, metadata={"doc": "loopback port of the browser login, 0..65535 (0: any free port)"})
     scopes: tuple[str, ...] | str | Iterable[str] = field(
         default=(contract.SCOPE_USER_INFO_BASIC,),
-        metadata={"doc": "scopes to ask for: a comma-separated string or a list, e.g. 'user.info.basic,video.list'"},
+        metadata={"doc": "scopes to ask for: a comma-separated string or a list, e.g. 'user.info.basic,video.list'; "
+                          "TikTok's documented ones are checked (did you mean ...?), '+name' passes one they do not list"},
     )
     redirect_uri: str | None = field(
         default=None,
@@ -221,7 +189,7 @@ class Config:
                 raise ConfigurationError(name, "must be up to 256 printable characters without spaces")
         register_secret(self.client_secret, owner=self)  # masked in logs while this config lives
         _check_int("port", self.port, 0, 65535)
-        put(self, "scopes", normalize_scopes(self.scopes))
+        put(self, "scopes", check_scopes(normalize_scopes(self.scopes)))
         if self.redirect_uri is None:
             put(self, "redirect_uri", _default_redirect(self.port))
         self._check_redirect_uri()

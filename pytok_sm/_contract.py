@@ -3,7 +3,7 @@
 This module holds *facts* only (paths, field names, error values, scope rules), never code
 that builds or parses a request: the client (:mod:`pytok_sm._tiktok`) and the emulator
 (:mod:`pytok_sm.sandbox`) each speak the protocol with their own code, so that a mistake in
-one is caught by the other. The source is ``shared/TIKTOK-API.md``.
+one is caught by the other. The source is ``docs/TIKTOK-API.md``.
 
 Example:
     >>> from pytok_sm import _contract as contract
@@ -105,6 +105,8 @@ MSG_ACCESS_TOKEN_INVALID: Final = "The access token is invalid or not found in t
 
 # Scopes (https://developers.tiktok.com/doc/tiktok-api-scopes).
 SCOPE_USER_INFO_BASIC: Final = "user.info.basic"
+#: The scopes of Login Kit, the Display API and the Content Posting API: what the sandbox's
+#: apps are granted and what its consent page describes.
 KNOWN_SCOPES: Final = (
     "user.info.basic",
     "user.info.profile",
@@ -112,6 +114,27 @@ KNOWN_SCOPES: Final = (
     "video.list",
     "video.upload",
     "video.publish",
+)
+#: Every scope of TikTok's scope reference (https://developers.tiktok.com/doc/tiktok-api-scopes):
+#: the client refuses any other name, which TikTok would answer with ``invalid_scope`` in the
+#: browser, unless it is written with a leading ``+`` (a scope newer than this list).
+DOCUMENTED_SCOPES: Final = (
+    *KNOWN_SCOPES,
+    "artist.certification.read",
+    "artist.certification.update",
+    "local.product.manage",
+    "local.shop.manage",
+    "local.voucher.manage",
+    "portability.activity.ongoing",
+    "portability.activity.single",
+    "portability.all.ongoing",
+    "portability.all.single",
+    "portability.directmessages.ongoing",
+    "portability.directmessages.single",
+    "portability.postsandprofile.ongoing",
+    "portability.postsandprofile.single",
+    "research.adlib.basic",
+    "research.data.basic",
 )
 
 #: Which scope each field of /v2/user/info/ needs.

@@ -6,7 +6,7 @@
     ├── ConfigurationError          a setting is wrong: fix the code or the app registration
     ├── FlowUsageError              a flow was stepped wrongly (a bug in the calling code)
     ├── FlowError                   a flow ended without a token
-    │   ├── AuthorizationDenied     the person pressed Deny (error=access_denied)
+    │   ├── AuthorizationDenied     the person pressed Cancel (error=access_denied)
     │   ├── FlowTimeout             nobody finished in time
     │   ├── FlowCancelled           the caller cancelled (Ctrl+C, cancel())
     │   ├── CallbackPortBusy        the loopback port is taken by another program
@@ -19,7 +19,12 @@
     │       ├── QrTicketMismatch    the answer carried a foreign or missing client_ticket
     │       └── QrAnswerRefused     a confirmation with a foreign redirect or an impossible code
     ├── NotLoggedIn                 no token yet (or it was revoked): log in first
-    ├── TokenStoreError             the token file is unreadable, corrupt or of another schema
+    ├── TokenStoreError             a token store (or the CLI's token file) cannot be used
+    │   ├── StoreUnavailable        pytok_sm.stores: unreachable or unusable (Redis down, a lock held too long)
+    │   ├── CorruptRecord           pytok_sm.stores: a stored account cannot be read; nothing overwritten
+    │   ├── DecryptionFailed        pytok_sm.stores: a wrong key, or a ciphertext moved to another account
+    │   ├── EncryptionUnavailable   pytok_sm.stores: encryption asked for without cryptography installed
+    │   └── StoreBusy               pytok_sm.flows: another worker held the lease longer than a refresh takes
     ├── OAuthError                  TikTok answered {"error", "error_description", "log_id"}
     │   └── ReauthorizationRequired invalid_grant on refresh: log in again
     ├── ApiError                    TikTok answered {"error": {"code", "message", "log_id"}}

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, Unpack
@@ -34,10 +35,12 @@ import httpx
 from ._config import Config
 from ._errors import TikTokError
 from ._kit_base import ConfigOptions, _Kit, describe_keywords, kit_signature
-from ._policy import Exclusive, OnToken, Query, Run, SingleUse, Step
+from ._locks import account_lock, async_account_lock, call_store, call_store_sync
+from ._policy import Exclusive, OnToken, Run, Step, StoreOp, Wait
 from ._secrets import hush
 from ._tiktok import DEFAULT_USER_FIELDS
 from ._token import Token
+from ._web import Query, SingleUse
 from .drivers import AsyncDriver, SyncDriver
 from .drivers._common import OnTick, ShowQr, TextSink
 from .flows._base import Flow
@@ -66,6 +69,7 @@ class LoginKit(_Kit):
         config: Config | None = None,
         token: Token | Mapping[str, Any] | None = None,
         on_token: OnToken | None = None,
+        store: Any = None,
         open_id: str | None = None,
         snapshot_key: bytes | str | None = None,
         single_use: SingleUse | None = None,
@@ -73,8 +77,8 @@ class LoginKit(_Kit):
         transport: httpx.BaseTransport | None = None,
         **options: Unpack[ConfigOptions],
     ) -> None:
-        super().__init__(client_key, client_secret, config, token, on_token, open_id, snapshot_key, single_use,
-                         options)
+        super().__init__(client_key, client_secret, config, token, on_token, store, open_id, snapshot_key,
+                         single_use, options)
         self._client = self._own_client(httpx.Client, http_client, httpx.BaseTransport, transport)
         self._lock = threading.Lock()
 
@@ -104,9 +108,13 @@ class LoginKit(_Kit):
             try:
                 if isinstance(op, Run):
                     value = driver.run(op.flow, until=op.until)
+                elif isinstance(op, StoreOp):
+                    value = call_store_sync(self._policy.store, op.method, op.args)
+                elif isinstance(op, Wait):
+                    time.sleep(op.seconds)
                 else:
                     assert isinstance(op, Exclusive)
-                    with self._lock:
+                    with self._lock if op.key is None else account_lock(op.key):
                         value = self._drive(op.step, driver)
             except TikTokError as exc:
                 error = exc
@@ -203,6 +211,7 @@ class AsyncLoginKit(_Kit):
         config: Config | None = None,
         token: Token | Mapping[str, Any] | None = None,
         on_token: OnToken | None = None,
+        store: Any = None,
         open_id: str | None = None,
         snapshot_key: bytes | str | None = None,
         single_use: SingleUse | None = None,
@@ -210,8 +219,8 @@ class AsyncLoginKit(_Kit):
         transport: httpx.AsyncBaseTransport | None = None,
         **options: Unpack[ConfigOptions],
     ) -> None:
-        super().__init__(client_key, client_secret, config, token, on_token, open_id, snapshot_key, single_use,
-                         options)
+        super().__init__(client_key, client_secret, config, token, on_token, store, open_id, snapshot_key,
+                         single_use, options)
         self._client = self._own_client(httpx.AsyncClient, http_client, httpx.AsyncBaseTransport, transport)
         self._lock: asyncio.Lock | None = None
 
@@ -241,11 +250,16 @@ class AsyncLoginKit(_Kit):
             try:
                 if isinstance(op, Run):
                     value = await driver.run(op.flow, until=op.until)
+                elif isinstance(op, StoreOp):
+                    value = await call_store(self._policy.store, op.method, op.args)
+                elif isinstance(op, Wait):
+                    await asyncio.sleep(op.seconds)
                 else:
                     assert isinstance(op, Exclusive)
-                    if self._lock is None:
-                        self._lock = asyncio.Lock()
-                    async with self._lock:
+                    lock: Any = async_account_lock(op.key) if op.key is not None else None
+                    if lock is None:
+                        lock = self._lock = self._lock or asyncio.Lock()
+                    async with lock:
                         value = await self._drive(op.step, driver)
             except TikTokError as exc:
                 error = exc

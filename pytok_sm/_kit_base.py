@@ -2,7 +2,7 @@
 place defaults live), the help text and signature built from them, and the held account.
 
 Example:
-    >>> kit = _Kit(None, None, Config("aw_key", "s"), None, None, None, None, None, {})
+    >>> kit = _Kit(None, None, Config("aw_key", "s"), None, None, None, None, None, None, {})
     >>> kit.PORT, kit.token
     (3456, None)
 """
@@ -18,10 +18,11 @@ import httpx
 from ._config import Config, cached_config, keyword_docs
 from ._errors import ConfigurationError
 from ._pkce import RandomSource
-from ._policy import OnToken, SingleUse, TokenPolicy
+from ._policy import OnToken, TokenPolicy
 from ._retry import RetryPolicy
 from ._secrets import hush
 from ._token import Token
+from ._web import SingleUse
 
 __all__ = ["ConfigOptions", "_Kit", "describe_keywords", "kit_signature"]
 
@@ -55,6 +56,8 @@ _KIT_KEYWORDS = (
     ("token", None, "a saved token to hold: a pytok_sm.Token, Token.to_dict() or the token endpoint's JSON"),
     ("on_token", None, "called with every new token (login, rotation) before it is used, and None after revoke: "
                        "save it there"),
+    ("store", None, "a token store (pytok_sm.stores): the source of truth for this kit's account, shared by "
+                    "processes and machines; refreshes are single-flight across all of them"),
     ("open_id", None, "the TikTok account this kit acts for: a token or an answer about another account is "
                       "refused (AccountMismatch); default: the held token's"),
     ("snapshot_key", None, "the key that seals web-login snapshots (default: derived from the client secret)"),
@@ -108,11 +111,11 @@ class _Kit:
     __slots__ = ("_policy", "_client", "_owns_client")
 
     def __init__(self, client_key: str | None, client_secret: str | None, config: Config | None,
-                 token: Token | Mapping[str, Any] | None, on_token: OnToken | None,
+                 token: Token | Mapping[str, Any] | None, on_token: OnToken | None, store: Any,
                  open_id: str | None, snapshot_key: bytes | str | None, single_use: SingleUse | None,
                  options: Mapping[str, Any]) -> None:
         self._policy = TokenPolicy(_make_config(client_key, client_secret, config, options), on_token=on_token,
-                                   snapshot_key=snapshot_key, single_use=single_use, open_id=open_id)
+                                   snapshot_key=snapshot_key, single_use=single_use, open_id=open_id, store=store)
         if token is not None:
             self._policy.load(token, notify=False)
 

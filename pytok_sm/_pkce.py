@@ -1,6 +1,6 @@
 """Random secrets of a login (CSRF state, PKCE verifier, QR client ticket) and PKCE challenges.
 
-TikTok's quirk (shared/TIKTOK-API.md section 1): the ``code_challenge`` is the lower-case
+TikTok's quirk (docs/TIKTOK-API.md section 1): the ``code_challenge`` is the lower-case
 *hex* SHA-256 of the verifier, not RFC 7636's base64url, although the method is ``S256``.
 
 Example:

@@ -34,9 +34,8 @@ Example (driven by hand, as a kit does):
 
 from __future__ import annotations
 
-import threading
-import time
-import urllib.parse
+import os
+import secrets
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -50,83 +49,26 @@ from ._errors import (
     CallbackReplayed,
     ConfigurationError,
     NotLoggedIn,
+    ReauthorizationRequired,
+    TikTokError,
 )
 from ._tiktok import DEFAULT_USER_FIELDS
 from ._token import Token
+from ._web import SINGLE_USE, Query, SingleUse, query_text
 from .flows import _snapshot as snapshots
 from .flows._base import Flow
 from .flows._browser import BrowserFlow
-from .flows._effects import ShowQrCode
+from .flows._effects import Failed, Finished, RunFlow, ShowQrCode, Sleep, Slept, StoreStep
 from .flows._qr import QrFlow
 from .flows._refresh import RefreshFlow
 from .flows._revoke import RevokeFlow
+from .flows._store_refresh import StoreRefreshFlow, due
 from .flows._user_info import UserInfoFlow
 
-__all__ = ["SINGLE_USE", "Exclusive", "OnToken", "Query", "Run", "SingleUse", "Step", "TokenPolicy", "UsedSnapshots"]
+__all__ = ["Exclusive", "OnToken", "Run", "Step", "StoreOp", "TokenPolicy", "Wait"]
 
 T = TypeVar("T")
 OnToken = Callable[[Token | None], object]
-#: ``single_use(snapshot_id, seconds) -> bool``: record that a web login's snapshot is being
-#: completed, for ``seconds``; False when it was recorded already (atomically: Redis SET NX EX).
-SingleUse = Callable[[str, float], bool]
-Query = str | bytes | Mapping[str, Any]
-
-
-class UsedSnapshots:
-    """The default ``single_use``: this process's memory of web logins being completed.
-
-    Bounded: entries live until their snapshot's deadline, and past ``limit`` live entries
-    the oldest is forgotten. Several worker processes need a shared ``single_use`` instead.
-
-    Example:
-        >>> used = UsedSnapshots()
-        >>> used("s1", 60), used("s1", 60), used("s2", 60)
-        (True, False, True)
-    """
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self.limit = limit
-        self._until: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, snapshot_id: str, seconds: float) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            until = self._until.get(snapshot_id)
-            if until is not None and until > now:
-                return False
-            if len(self._until) >= self.limit:
-                for key in [k for k, end in self._until.items() if end <= now]:
-                    del self._until[key]
-                while len(self._until) >= self.limit:
-                    del self._until[next(iter(self._until))]
-            self._until[snapshot_id] = now + seconds
-            return True
-
-
-#: The process-wide default of every kit.
-SINGLE_USE = UsedSnapshots()
-
-
-def query_text(query: Query) -> str:
-    """A callback's query as text, from what web frameworks hand out: ``str``, ``bytes``
-    (Flask's ``request.query_string``) or a mapping (``request.args``; list values kept).
-
-    Example:
-        >>> query_text(b"code=c&state=s"), query_text({"code": "c", "state": ["s", "t"]})
-        ('code=c&state=s', 'code=c&state=s&state=t')
-    """
-    if isinstance(query, bytes):
-        try:
-            return query.decode("ascii")
-        except UnicodeDecodeError:
-            raise CallbackRejected("the query is not URL-encoded ASCII") from None
-    if isinstance(query, str):
-        return query.lstrip("?")
-    if isinstance(query, Mapping):
-        pairs = [(str(k), str(item)) for k, v in query.items() for item in (v if isinstance(v, (list, tuple)) else [v])]
-        return urllib.parse.urlencode(pairs)
-    raise CallbackRejected(f"the query is a {type(query).__name__}, not text, bytes or a mapping")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +81,29 @@ class Run:
 
 @dataclass(frozen=True, slots=True)
 class Exclusive:
-    """Drive ``step`` to its end while holding this account's refresh lock; send back its value."""
+    """Drive ``step`` to its end while holding the refresh lock of account ``key`` in this
+    process (None: this policy's own); send back its value."""
 
     step: Generator[Any, Any, Any]
+    key: object = None
 
 
-Step = Generator[Run | Exclusive, Any, T]
+@dataclass(frozen=True, slots=True)
+class StoreOp:
+    """Call ``method(*args)`` on the token store; send back its result (or throw its error in)."""
+
+    method: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Wait ``seconds``, then send back None."""
+
+    seconds: float
+
+
+Step = Generator[Run | Exclusive | StoreOp | Wait, Any, T]
 
 
 def _showing_qr_code(flow: Flow) -> bool:
@@ -154,11 +113,11 @@ def _showing_qr_code(flow: Flow) -> bool:
 class TokenPolicy:
     """One account's token and the rules around it (no I/O, no locks: see the module doc)."""
 
-    __slots__ = ("config", "token", "on_token", "snapshot_key", "single_use", "open_id")
+    __slots__ = ("config", "token", "on_token", "snapshot_key", "single_use", "open_id", "store")
 
     def __init__(self, config: Config, *, token: Token | None = None, on_token: OnToken | None = None,
                  snapshot_key: bytes | str | None = None, single_use: SingleUse | None = None,
-                 open_id: str | None = None) -> None:
+                 open_id: str | None = None, store: Any = None) -> None:
         if on_token is not None and not callable(on_token):
             raise ConfigurationError("on_token", f"must be a callable taking the new Token (or None), got {on_token!r}")
         if single_use is not None and not callable(single_use):
@@ -174,6 +133,10 @@ class TokenPolicy:
             raise ConfigurationError("open_id", "must be the TikTok account's open_id (a non-empty string)")
         #: The account this policy is bound to, when the app said so (``open_id=``).
         self.open_id = open_id
+        #: The token store, the source of truth when there is one (``store=``).
+        self.store = store
+        if store is not None and not all(hasattr(store, m) for m in ("get", "put", "compare_and_set", "acquire_lease")):
+            raise ConfigurationError("store", "must be a token store from pytok_sm.stores (or follow TokenStore)")
 
     # ------------------------------------------------------------------ the held token
     def load(self, data: Token | Mapping[str, Any], *, notify: bool) -> Token:
@@ -211,9 +174,11 @@ class TokenPolicy:
         return BrowserFlow(config, timeout=timeout)
 
     def login(self, flow: Flow, until: Callable[[Flow], bool] | None = None) -> Step[Token]:
-        """Run a login flow and keep its token."""
+        """Run a login flow and keep its token (and write the account into the store)."""
         token: Token = yield Run(flow, until)
         self.keep(token)
+        if self.store is not None:
+            yield StoreOp("put", (self.config.client_key, token))
         return token
 
     def qr_code(self) -> Step[tuple[str, str, str]]:
@@ -250,33 +215,110 @@ class TokenPolicy:
     # ------------------------------------------------------------------ tokens
     def refresh(self) -> Step[Token]:
         """Refresh now; callers that waited for a concurrent refresh take its token."""
-        token: Token = yield Exclusive(self._refresh_unless_replaced(self.require()))
+        # With a store, a rotation another worker wrote while this call waited satisfies it.
+        since = self.config.clock()
+        seen = (yield from self._held())
+        token: Token = yield Exclusive(self._refresh_unless_replaced(seen, since), self._lock_key())
         return token
+
+    def refresh_if_due(self, within: float) -> Step[Token]:
+        """Refresh when the token expires within ``within`` seconds (checked again under the
+        store's lease: a keeper running beside others refreshes each account once)."""
+        token = (yield from self._held())
+        if token.refresh_token is None or not due(token, self.config.clock(), within):
+            return token
+        refreshed: Token = yield Exclusive(self._refresh_unless_replaced(token, due_within=within), self._lock_key())
+        return refreshed
 
     def fresh_token(self) -> Step[Token]:
-        """The held token, refreshed first when it has expired (and can be refreshed)."""
-        token = self.require()
+        """The held token (the store's, when there is one), refreshed first when it has expired."""
+        token = (yield from self._held())
         if token.is_expired(self.config.clock()) and token.refresh_token is not None:
-            token = yield Exclusive(self._refresh_unless_replaced(token))
+            token = yield Exclusive(self._refresh_unless_replaced(token), self._lock_key())
         return token
 
-    def _refresh_unless_replaced(self, seen: Token) -> Step[Token]:
-        current = self.require()
+    def _refresh_unless_replaced(self, seen: Token, since: float | None = None,
+                                 due_within: float | None = None) -> Step[Token]:
+        # With a store, the held token is enough here: another thread of this process that
+        # refreshed while this one waited for the lock has kept its token; other processes'
+        # rotations are seen by the protocol's own read under the lease (one store read less).
+        current = self.require() if self.store is not None else (yield from self._held())
         if current is not seen:
             return current  # another caller refreshed while this one waited for the lock
         if current.refresh_token is None:
             raise NotLoggedIn("refresh token")
+        if self.store is not None:
+            return (yield from self._refresh_in_store(current, since, due_within))
         new: Token = yield Run(RefreshFlow(self.config, previous=current, open_id=self.account()))
         self.keep(new)  # the rotated refresh token is saved before anyone uses the new access token
         return new
 
     def revoke(self) -> Step[None]:
-        """Revoke at TikTok; the token is forgotten in every case."""
-        token = self.require()
+        """Revoke at TikTok; the token is forgotten in every case (and marked removed in the store)."""
+        token = (yield from self._held())
         try:
             yield Run(RevokeFlow(self.config, access_token=token.access_token))
         finally:
             self.keep(None)
+            if self.store is not None and token.open_id:
+                yield StoreOp("mark", (self.config.client_key, token.open_id, "removed", "revoked"))
+
+    # ------------------------------------------------------------------ the store, the source of truth
+    def _lock_key(self) -> object:
+        if self.store is None:
+            return None
+        return (id(self.store), self.config.client_key, self.account())
+
+    def _held(self) -> Step[Token]:
+        """The token to use: the store's account when there is a store (another process may have
+        rotated it), else the one held."""
+        if self.store is None:
+            return self.require()
+        open_id = self.account()
+        if not open_id:
+            raise NotLoggedIn("account (give open_id= to a store-backed kit)")
+        account = yield StoreOp("get", (self.config.client_key, open_id))
+        if account is None:
+            raise NotLoggedIn(f"stored account {open_id}")
+        if account.state == "removed":
+            raise NotLoggedIn(f"active account {open_id} (removed: {account.reason or 'no reason given'})")
+        if account.state == "reauth_required":
+            raise ReauthorizationRequired(description=account.reason or "")
+        held = self.token
+        if held is None or (held.access_token, held.refresh_token) != (account.token.access_token,
+                                                                       account.token.refresh_token):
+            self.keep(account.token, notify=False)  # another holder's token: adopted, not new
+        return self.require()
+
+    def _refresh_in_store(self, held: Token, since: float | None, due_within: float | None) -> Step[Token]:
+        """Drive the refresh protocol (:class:`~pytok_sm.flows.StoreRefreshFlow`): lease, re-read,
+        adopt or refresh, compare-and-set, release."""
+        holder = f"{os.getpid()}:{secrets.token_hex(8)}"
+        flow = StoreRefreshFlow(self.config, held=held, holder=holder, open_id=self.account(), since=since,
+                                due_within=due_within)
+        effect = flow.start()
+        while not isinstance(effect, (Finished, Failed)):
+            result: Any = None
+            try:
+                if isinstance(effect, StoreStep):
+                    result = yield StoreOp(effect.method, effect.args)
+                elif isinstance(effect, RunFlow):
+                    result = yield Run(effect.flow)
+                else:
+                    assert isinstance(effect, Sleep)
+                    yield Wait(effect.seconds)
+                    result = Slept()
+            except TikTokError as error:
+                result = error
+            effect = flow.send(result)
+        if isinstance(effect, Failed):
+            rescued = getattr(effect.error, "token", None)
+            if isinstance(rescued, Token):
+                self.keep(rescued)  # rotated but not saved: on_token gets it, so it is not lost
+            raise effect.error
+        token: Token = effect.result
+        self.keep(token, notify=not flow.adopted)  # a token another worker rotated is not new to on_token
+        return token
 
     def user_info(self, fields: Iterable[str] = DEFAULT_USER_FIELDS) -> Step[dict[str, Any]]:
         """The person's profile; ``access_token_invalid`` gets one refresh and one retry."""

@@ -1,4 +1,4 @@
-"""When to try a request again, and after how long (the matrix of shared/ROBUSTNESS.md).
+"""When to try a request again, and after how long (the matrix of docs/ROBUSTNESS.md).
 
 A request belongs to a :class:`RequestKind`. Kinds whose repetition is harmless (user info,
 QR polling, revoke) may be retried after any transient fault; a code exchange or a refresh

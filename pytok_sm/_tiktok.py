@@ -3,7 +3,7 @@
 Requests are plain :class:`Request` values (no I/O here); drivers send them and hand back a
 :class:`Response`. Parsers turn a response into a value or raise a typed error from
 :mod:`pytok_sm._errors`. **The body decides, not the status**: TikTok answers some OAuth
-errors with HTTP 200 (shared/TIKTOK-API.md section 2).
+errors with HTTP 200 (docs/TIKTOK-API.md section 2).
 
 Docs: https://developers.tiktok.com/doc/oauth-user-access-token-management,
 https://developers.tiktok.com/doc/login-kit-qr-code-authorization,

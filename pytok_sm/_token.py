@@ -2,7 +2,7 @@
 
 Times are seconds since the epoch, computed at receipt from an injectable clock. Secrets
 (access and refresh token) never appear in ``repr``. Odd field values follow
-shared/ROBUSTNESS.md: a wrong type is a :class:`~pytok_sm.ProtocolError`, a negative
+docs/ROBUSTNESS.md: a wrong type is a :class:`~pytok_sm.ProtocolError`, a negative
 lifetime counts as already expired, a huge one is clamped to ten years.
 
 Example:
@@ -128,7 +128,7 @@ class Token:
         """Build a token from the token endpoint's flat JSON answer received at ``now``.
 
         On a refresh, ``previous`` fills what the answer leaves out: a missing
-        ``refresh_token`` keeps the old one (shared/ROBUSTNESS.md), likewise open_id and scopes.
+        ``refresh_token`` keeps the old one (docs/ROBUSTNESS.md), likewise open_id and scopes.
         """
         if not isinstance(body, Mapping):
             raise ProtocolError("the token answer is not a JSON object")

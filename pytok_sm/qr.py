@@ -35,7 +35,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["matrix", "render_terminal", "write_png", "write_svg"]
+__all__ = ["PILLOW_INSTALL", "matrix", "render_terminal", "require_png", "write_png", "write_svg"]
+
+#: How to get what :func:`write_png` needs (``pytok login --qr-png`` says it too).
+PILLOW_INSTALL = "pip install pillow (in a checkout of pytok_sm: pip install -e '.[test]')"
 
 #: (top module dark, bottom module dark) -> character when dark modules are the background.
 _PLAIN = {(False, False): "█", (True, False): "▄", (False, True): "▀", (True, True): " "}
@@ -88,11 +91,30 @@ def render_terminal(url: str, *, color: bool = False, border: int = 2) -> str:
     return "\n".join(lines) + "\n"
 
 
+def require_png() -> None:
+    """Check that :func:`write_png` can work: call it before asking TikTok for a QR code.
+
+    Raises :class:`~pytok_sm.ConfigurationError` naming the install command when Pillow
+    (an optional dependency, in the ``test`` extra) is missing.
+
+    Example:
+        >>> require_png()  # Pillow is installed here
+    """
+    try:
+        import PIL.Image  # noqa: F401 - what qrcode's PilImage draws with
+        from qrcode.image.pil import PilImage  # noqa: F401
+    except ImportError:
+        from ._errors import ConfigurationError
+
+        problem = f"writing a PNG needs Pillow, which is not installed: {PILLOW_INSTALL}"
+        raise ConfigurationError("qr_png", problem) from None
+
+
 def write_png(url: str, path: str | os.PathLike[str], *, box_size: int = 8, border: int = 4) -> Path:
     """Write the QR code of ``url`` as a PNG (black on white, 4-module quiet zone).
 
-    Needs Pillow; raises :class:`~pytok_sm.ConfigurationError` naming the fix when
-    it is missing.
+    Needs Pillow; without it, raises :class:`~pytok_sm.ConfigurationError` naming the
+    install command (:func:`require_png` checks beforehand). :func:`write_svg` needs nothing.
 
     Example:
         >>> import tempfile, pathlib
@@ -102,12 +124,9 @@ def write_png(url: str, path: str | os.PathLike[str], *, box_size: int = 8, bord
     """
     import qrcode
 
-    try:
-        from qrcode.image.pil import PilImage
-    except ImportError:  # pragma: no cover - Pillow is a test extra
-        from ._errors import ConfigurationError
+    require_png()
+    from qrcode.image.pil import PilImage
 
-        raise ConfigurationError("qr_png", "writing a PNG needs Pillow: pip install pillow") from None
     image = qrcode.make(url, image_factory=PilImage, box_size=box_size, border=border)
     target = Path(path)
     image.save(target, format="PNG")

@@ -38,5 +38,6 @@ def python_hiding(*modules: str, code: str | None = None, module: str | None = N
     """
     if (code is None) == (module is None):
         raise ValueError("give code or module")
-    body = code if code is not None else f"import runpy; runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+    run = f"import runpy; runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+    body = code if code is not None else run
     return [sys.executable, "-c", _PRELUDE.format(hidden=frozenset(modules)) + body]

@@ -55,3 +55,22 @@ def test_the_readme_stepping_example_runs_and_ends_refreshed() -> None:
     namespace: dict[str, object] = {"kit": pytok_sm.LoginKit("aw_key", "aw_secret")}
     exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     assert namespace["flow"].state == "refreshed"  # type: ignore[attr-defined]
+
+
+def test_the_docs_stand_on_the_repository_alone() -> None:
+    """A person holding only the repository can follow every reference, press the buttons the
+    README names and run the install command it gives."""
+    docs = [ROOT / "README.md", ROOT / "tests" / "README.md", ROOT / "benchmarks" / "README.md"]
+    texts = {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8") for path in docs}
+    for name, text in texts.items():
+        assert "shared/" not in text, name  # the steering folder is not part of the repository
+        for reference in re.findall(r"\bdocs/[\w./-]+\.md", text):
+            assert (ROOT / reference).is_file(), (name, reference)
+        assert "pip install pytok-sm" not in text, name  # not published: install from a checkout
+    pages = (ROOT / "pytok_sm" / "sandbox" / "_pages.py").read_text(encoding="utf-8")
+    labels = re.findall(r'id="(?:approve|deny)" name="decision" value="\w+">(\w+)</button>', pages)
+    assert labels == ["Authorize", "Cancel"]  # the consent page's buttons, as a person sees them
+    readme = texts["README.md"]
+    assert "Authorize or Cancel" in readme and "Approve or Deny" not in readme and "presses Approve" not in readme
+    for source in (ROOT / "pytok_sm").rglob("*.py"):
+        assert "shared/" not in source.read_text(encoding="utf-8"), source

@@ -2,19 +2,27 @@
 
 Commands::
 
+    pytok demo [--qr]
     pytok login [--qr] [--no-browser] [--port N] [--scopes LIST] [--timeout S]
-                [--redirect-uri URI] [--qr-png PATH] [--qr-svg PATH] [--sandbox]
+                [--redirect-uri URI] [--qr-png PATH] [--qr-svg PATH] [--approve | --deny]
     pytok refresh | revoke [--open-id ID]
     pytok whoami [--fields LIST] [--json] [--open-id ID]
-    pytok token [--json] [--open-id ID]
-    pytok sandbox [--port N]
+    pytok token [--json | --import FILE] [--open-id ID]
+    pytok accounts [--json]
+    pytok refresh-due [--within DURATION] [--concurrency N] [--json]
+    pytok sandbox [start] [--port N] [--token-lifetimes P] [--code-lifetime S] [--qr-lifetime S]
+    pytok sandbox stop | status | env | approve [--wait S] | deny [--wait S]
     pytok diagrams [--check] [--dir DIR]
 
 Global options (before or after the command): ``--version``, ``-v/--verbose`` (the
 transition log on stderr, tracebacks of errors), ``--log-format console|json``,
-``--store PATH`` (the token file, default ``$XDG_CONFIG_HOME/pytok/tokens.json``),
+``--store PATH|URL`` (the token store: a JSON token file, default
+``$XDG_CONFIG_HOME/pytok/tokens.json``; a SQLite file ``*.db`` or ``sqlite:///PATH``; or
+``redis://...``: see :mod:`pytok_sm.cli.store_choice`),
 ``--client-key``/``--client-secret`` (or ``PYTOK_CLIENT_KEY``/``PYTOK_CLIENT_SECRET``),
-``--move-corrupt-store``. Hidden, for tests and the sandbox: ``--authorization-url``,
+``--move-corrupt-store``, ``--sandbox`` (talk to the running sandbox emulator, found by its
+state file, or by ``$PYTOK_SANDBOX``: its URLs, its app, a token file of its own; see
+:mod:`pytok_sm.cli.sandbox_state`). Hidden, for tests: ``--authorization-url``,
 ``--base-api-url``.
 
 Results go to stdout; progress, warnings and errors to stderr. An error is one line,
@@ -53,6 +61,7 @@ from . import log_setup
 from .account import REFRESH, REVOKE, TOKEN, WHOAMI
 from .demo import DEMO
 from .exits import EXIT_CODES_TABLE, ExitCode, error_line, exit_code_for
+from .keeper import ACCOUNTS, REFRESH_DUE
 from .login import COMMAND as LOGIN
 from .progress import Terminal
 from .session import ENV_CLIENT_KEY, ENV_CLIENT_SECRET, Command, Session
@@ -61,9 +70,10 @@ from .tools import DIAGRAMS, SANDBOX
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: Every subcommand, in ``--help`` order. A new one (``demo``) is one more entry.
-COMMANDS: tuple[Command, ...] = (DEMO, LOGIN, REFRESH, REVOKE, WHOAMI, TOKEN, SANDBOX, DIAGRAMS)
-#: Commands that take options we do not know and pass them on.
-_PASSTHROUGH = frozenset({"sandbox"})
+COMMANDS: tuple[Command, ...] = (DEMO, LOGIN, REFRESH, REVOKE, WHOAMI, TOKEN, ACCOUNTS, REFRESH_DUE, SANDBOX, DIAGRAMS)
+#: Commands that take options we do not know and pass them on (none: every command parses
+#: its own, so that its errors name it).
+_PASSTHROUGH: frozenset[str] = frozenset()
 
 _EPILOG = f"""\
 {EXIT_CODES_TABLE}
@@ -71,7 +81,11 @@ _EPILOG = f"""\
 environment:
   {ENV_CLIENT_KEY}, {ENV_CLIENT_SECRET}   the app's credentials (instead of the flags)
   XDG_CONFIG_HOME                         the token file is $XDG_CONFIG_HOME/pytok/tokens.json
-                                          (default ~/.config/pytok/tokens.json)"""
+                                          (default ~/.config/pytok/tokens.json)
+  PYTOK_SANDBOX                           the sandbox's URL: every command talks to it, as with
+                                          --sandbox (pytok sandbox env prints it)
+  XDG_RUNTIME_DIR, XDG_STATE_HOME         where the running sandbox's state file is
+                                          (pytok/sandbox.json; default ~/.local/state/pytok/)"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,8 +112,9 @@ def _global_options(*, in_subcommand: bool) -> _Parser:
         help="log format on stderr (giving it turns the log on); default console",
     )
     group.add_argument(
-        "--store", metavar="PATH", default=default(None),
-        help="the token file (default $XDG_CONFIG_HOME/pytok/tokens.json)",
+        "--store", metavar="PATH|URL", default=default(None),
+        help="the token store: a JSON token file (default $XDG_CONFIG_HOME/pytok/tokens.json), a SQLite file "
+        "(PATH.db, or sqlite:///rel.db, sqlite:////abs.db) or redis://[:PASSWORD@]HOST[:PORT]/DB[?prefix=NAME]",
     )
     group.add_argument("--client-key", metavar="KEY", default=default(None), help=f"the app's client key (or ${ENV_CLIENT_KEY})")
     group.add_argument(
@@ -109,6 +124,11 @@ def _global_options(*, in_subcommand: bool) -> _Parser:
     group.add_argument(
         "--move-corrupt-store", action="store_true", default=default(False),
         help="if the token file cannot be read, keep it as <file>.corrupt-<time> and start empty",
+    )
+    group.add_argument(
+        "--sandbox", action="store_true", default=default(False),
+        help="talk to the running sandbox emulator (pytok sandbox start), with its app and a token file of its "
+        "own; pytok login --sandbox runs one for itself when none runs",
     )
     # Hidden: aim at another TikTok (the sandbox, a test server).
     group.add_argument("--authorization-url", default=default(None), help=argparse.SUPPRESS)
@@ -143,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
             parents=[shared],
         )
+        sub.set_defaults(usage_parser=sub)  # usage errors name the command (a nested one sets its own)
         command.add_arguments(sub)
     return parser
 
@@ -157,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
     if extra and args.command not in _PASSTHROUGH:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        getattr(args, "usage_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     args.passthrough = extra
     if args.command is None:
         parser.print_usage(sys.stderr)
@@ -175,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(terminal, error, verbose=args.verbose > 0)
     finally:
         terminal.clear()
+        session.close()
         if logging_on:
             log_setup.reset()
 

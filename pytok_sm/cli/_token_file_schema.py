@@ -31,6 +31,7 @@ from typing import Any
 
 from .._errors import TikTokError, TokenStoreError
 from .._token import Token
+from ..stores import STATES
 
 __all__ = ["MAX_FILE_BYTES", "NO_OPEN_ID", "SCHEMA_VERSION", "parse", "size_text", "token_of", "too_large"]
 
@@ -154,6 +155,46 @@ def _check_clients(clients: object) -> None:
         for open_id, entry in client["accounts"].items():
             if not isinstance(entry, dict):
                 raise _Damage(f"{where}, account {_name(open_id)}: the entry is {_kind(entry)}, not an object")
+            refused = entry.get("refused")
+            if refused is not None and not (
+                isinstance(refused, dict) and isinstance(refused.get("reason"), str)
+                and isinstance(refused.get("at"), (int, float)) and not isinstance(refused.get("at"), bool)
+            ):
+                raise _Damage(f"{where}, account {_name(open_id)}: refused is not a reason and a time")
+            _check_record(entry, f"{where}, account {_name(open_id)}")
+        _check_leases(client.get("leases"), where)
+
+
+def _check_record(entry: dict[str, Any], where: str) -> None:
+    """The fields of the store protocol (absent in files written before them: version 1, active)."""
+    version = entry.get("version")
+    if version is not None and (type(version) is not int or version < 1):
+        raise _Damage(f"{where}: version is {_kind(version)}, not a whole number from 1")
+    state = entry.get("state")
+    if state is not None and state not in STATES:
+        raise _Damage(f"{where}: state is {state!r:.40}, not one of {', '.join(STATES)}")
+    reason = entry.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise _Damage(f"{where}: reason is {_kind(reason)}, not text")
+    try:
+        _time(entry.get("updated_at"), "updated_at", required=False)
+    except _Damage as damage:
+        raise _Damage(f"{where}: {damage}") from None
+
+
+def _check_leases(leases: object, where: str) -> None:
+    """``leases``: open_id -> {"holder": text, "expires_at": seconds} (who refreshes the account now)."""
+    if leases is None:
+        return
+    if not isinstance(leases, dict):
+        raise _Damage(f"{where}: leases is {_kind(leases)}, not an object")
+    for open_id, lease in leases.items():
+        if not (isinstance(lease, dict) and isinstance(lease.get("holder"), str)):
+            raise _Damage(f"{where}, lease of {_name(open_id)}: not a holder and a time")
+        try:
+            _time(lease.get("expires_at"), "expires_at", required=True)
+        except _Damage as damage:
+            raise _Damage(f"{where}, lease of {_name(open_id)}: {damage}") from None
 
 
 def parse(raw: bytes, path: Path) -> dict[str, dict[str, Any]]:

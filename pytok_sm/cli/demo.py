@@ -1,7 +1,7 @@
 """``pytok demo``: a whole login told as a story, against the embedded sandbox emulator.
 
 No credentials and no network: the sandbox (:mod:`pytok_sm.sandbox`) plays TikTok on
-127.0.0.1, a scripted browser presses Approve on its consent page (or, with ``qr=True``, a
+127.0.0.1, a scripted browser presses Authorize on its consent page (or, with ``qr=True``, a
 scripted phone scans the QR code), and the real :class:`~pytok_sm.LoginKit` does the rest:
 login, user info, refresh, revoke. Every transition is shown as it happens.
 
@@ -110,7 +110,7 @@ def run_demo(*, qr: bool = False, out: TextIO | None = None, color: bool = False
             if qr:
                 token = _qr_login(story, kit, sandbox, color=color)
             else:
-                story.title("Browser login (a scripted browser presses Approve on the consent page)")
+                story.title("Browser login (a scripted browser presses Authorize on the consent page)")
                 browser = FakeBrowser("approve")
                 token = kit.oauth_server(timeout=60, open_browser=browser)
                 browser.join(10)
@@ -174,7 +174,7 @@ DEMO = Command(
     help="a whole login, profile, refresh and revoke against the embedded sandbox (no credentials)",
     description=(
         "Start the sandbox emulator, log in with the real browser flow (a scripted browser presses "
-        "Approve; --qr: the QR flow with a scripted phone), show the transition log as it happens, "
+        "Authorize; --qr: the QR flow with a scripted phone), show the transition log as it happens, "
         "the profile and a masked token, then refresh and revoke. No credentials, no network."
     ),
     add_arguments=_arguments,

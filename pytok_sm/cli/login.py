@@ -4,10 +4,12 @@ The token is written to the token file from the kit's ``on_token`` hook, that is
 TikTok's answer is parsed, before anything is printed. Before the login starts (and before
 the sandbox starts), the token file is read and a write is tried where the token will go
 (:meth:`TokenStore.check_writable`): a token file that cannot take the token fails then, not
-after the person approved. ``--sandbox`` starts the emulator
-(:mod:`pytok_sm.sandbox`) in this process and logs in against it (its demo app's
-credentials unless ``--client-key``/``--client-secret`` are given; the environment variables
-are ignored then, since the sandbox knows only its own apps).
+after the person approved. ``--sandbox`` (or ``$PYTOK_SANDBOX``) logs in against the
+sandbox emulator (:mod:`pytok_sm.sandbox`): the running one, else one started in this
+process for this command only; with its demo app's credentials unless
+``--client-key``/``--client-secret`` are given (``$PYTOK_CLIENT_KEY``/``_SECRET`` are ignored
+then, since the sandbox knows only its own apps), into a token file of its own;
+``--approve``/``--deny`` press the button there (:mod:`pytok_sm.cli.sandbox_login`).
 
 Example:
     >>> import argparse
@@ -23,18 +25,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import urllib.parse
 from typing import Any
 
+from .._config import check_scopes, normalize_scopes
+from .._errors import ConfigurationError
 from .._kit import LoginKit
 from .._token import Token
 from ..flows import QrFlow
 from .account import describe_token
 from .exits import ExitCode, UsageError
 from .progress import WaitProgress, is_interactive
+from .sandbox_login import SandboxLogin
+from .sandbox_login import add_arguments as add_sandbox_arguments
+from .sandbox_login import check_arguments as check_sandbox_arguments
 from .session import Command, Session
 
-__all__ = ["COMMAND", "add_arguments", "run", "seconds"]
+__all__ = ["COMMAND", "add_arguments", "run", "scope_list", "seconds"]
 
 
 def seconds(text: str) -> float:
@@ -53,6 +59,27 @@ def seconds(text: str) -> float:
     return value
 
 
+def scope_list(text: str) -> str:
+    """argparse type: comma-separated scopes, each documented by TikTok or declared with ``+``.
+
+    Checked while the command line is read, so a typo stops ``pytok login`` before a
+    sandbox, a browser or a QR code (TikTok would refuse it with ``invalid_scope``).
+
+    Example:
+        >>> scope_list("user.info.basic,+brand.new.scope")
+        'user.info.basic,+brand.new.scope'
+        >>> scope_list("user.info.basci")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: unknown scope 'user.info.basci'; did you mean 'user.info.basic'? ...
+    """
+    try:
+        check_scopes(normalize_scopes(text))
+    except ConfigurationError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix(f"{error.field}: ")) from None
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``pytok login``."""
     parser.add_argument("--qr", action="store_true", help="log in by scanning a QR code with the TikTok app")
@@ -65,8 +92,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "http://127.0.0.1:*/callback/; with --sandbox the default is 0)",
     )
     parser.add_argument(
-        "--scopes", default="user.info.basic", metavar="LIST",
-        help="comma-separated scopes to ask for (default: user.info.basic)",
+        "--scopes", type=scope_list, default="user.info.basic", metavar="LIST",
+        help="comma-separated scopes to ask for (default: user.info.basic), each one TikTok documents; "
+        "+name asks for a scope newer than pytok's list, e.g. user.info.basic,+new.scope",
     )
     parser.add_argument(
         "--timeout", type=seconds, default=300.0, metavar="SECONDS",
@@ -77,19 +105,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--qr-png", metavar="PATH", help="with --qr: also write the QR code as a PNG file")
     parser.add_argument("--qr-svg", metavar="PATH", help="with --qr: also write the QR code as an SVG file")
-    parser.add_argument(
-        "--sandbox", action="store_true",
-        help="log in against the sandbox emulator, started in this process (no TikTok account needed; "
-        "uses the sandbox's demo app unless --client-key/--client-secret are given)",
-    )
+    add_sandbox_arguments(parser)  # --approve | --deny (the global --sandbox aims at the emulator)
 
 
 def run(args: argparse.Namespace, session: Session) -> int:
     """Log in and save the token; returns the exit code (errors are raised)."""
     if (args.qr_png or args.qr_svg) and not args.qr:
         raise UsageError("--qr-png and --qr-svg go with --qr")
+    if args.qr_png:  # said now, not after TikTok handed out a QR code that could then not be written
+        _require_png()
+    check_sandbox_arguments(args, session)
+    sandbox_mode = session.sandbox_requested()
     # A missing client key or secret is said first (the sandbox brings its own).
-    credentials = None if args.sandbox else (session.client_key(), session.client_secret())
+    credentials = None if sandbox_mode else (session.client_key(), session.client_secret())
     # The token must be storable before anyone approves anything: a broken or unwritable token
     # file fails now (it would fail only after the approval, losing the fresh token).
     store = session.store()
@@ -97,25 +125,19 @@ def run(args: argparse.Namespace, session: Session) -> int:
     with contextlib.ExitStack() as stack:
         config: dict[str, Any] = {"scopes": args.scopes, "redirect_uri": args.redirect_uri}
         sandbox = None
-        if args.sandbox:
-            from ..sandbox import Sandbox
-
-            sandbox = stack.enter_context(Sandbox())
-            session.terminal.say(f"Sandbox running at {sandbox.base_url} (it stops when this command ends)")
-            client_key = session.args.client_key or sandbox.client_key
-            client_secret = session.args.client_secret or (
-                sandbox.client_secret if client_key == sandbox.client_key else session.client_secret()
-            )
-            config.update(authorization_url=sandbox.authorization_url, base_api_url=sandbox.base_api_url)
+        if sandbox_mode:
+            sandbox = SandboxLogin.enter(session, args, stack)  # the running one, or one of its own
+            client_key, client_secret = session.client_key(), session.client_secret()
             config["port"] = 0 if args.port is None else args.port
         else:
             assert credentials is not None
             client_key, client_secret = credentials
             if args.port is not None:
                 config["port"] = args.port
+        opener = False if args.no_browser else _open_browser(session)
         kit = stack.enter_context(
             session.kit(
-                client_key, client_secret, open_browser=False if args.no_browser else _open_browser(session),
+                client_key, client_secret, open_browser=sandbox.opener(opener) if sandbox else opener,
                 on_token=lambda token: store.save(client_key, token) if token is not None else None, **config,
             )
         )
@@ -123,18 +145,19 @@ def run(args: argparse.Namespace, session: Session) -> int:
         qr_flow = QrFlow(kit.config, timeout=args.timeout) if args.qr else None
         try:
             if qr_flow is not None:
-                token = _qr_login(kit, qr_flow, args, session, progress, sandbox_url=sandbox.base_url if sandbox else None)
+                token = _qr_login(kit, qr_flow, args, session, progress, sandbox=sandbox)
             else:
-                token = kit.oauth_server(timeout=args.timeout, on_tick=progress.on_tick, stderr=session.terminal)
+                on_tick = sandbox.watch(progress.on_tick) if sandbox else progress.on_tick
+                token = kit.oauth_server(timeout=args.timeout, on_tick=on_tick, stderr=session.terminal)
         finally:
             progress.finish(confirmed=qr_flow is not None and qr_flow.code is not None)
-    _report(session, client_key, token, sandbox=args.sandbox)
+    _report(session, client_key, token, sandbox=sandbox_mode)
     return ExitCode.OK
 
 
 def _qr_login(
     kit: LoginKit, flow: QrFlow, args: argparse.Namespace, session: Session, progress: WaitProgress, *,
-    sandbox_url: str | None,
+    sandbox: SandboxLogin | None,
 ) -> Token:
     """One QR flow from get_qrcode to the token, shown through the driver's ``show_qr`` hook.
 
@@ -152,14 +175,25 @@ def _qr_login(
             session.terminal.say(f"QR code written to {qr.write_png(url, args.qr_png)}")
         if args.qr_svg:
             session.terminal.say(f"QR code written to {qr.write_svg(url, args.qr_svg)}")
-        if sandbox_url is not None:
-            phone = f"{sandbox_url}/sandbox/phone?url={urllib.parse.quote(url, safe='')}"
-            session.terminal.say(f"Sandbox: play the phone at {phone}")
+        if sandbox is not None:
+            sandbox.qr_shown(url)  # the sandbox's phone, or its decision (--approve, --deny)
 
     progress.flow = flow
     token: Token = kit.run(flow, show_qr=show, on_tick=progress.on_tick, stderr=session.terminal)
     kit.load_token(token)  # keeps it, and on_token saves it
     return token
+
+
+def _require_png() -> None:
+    from .. import qr
+
+    try:
+        qr.require_png()
+    except ConfigurationError:
+        raise UsageError(
+            f"--qr-png needs Pillow, which is not installed: {qr.PILLOW_INSTALL}; or use --qr-svg, "
+            "which needs nothing more"
+        ) from None
 
 
 def _open_browser(session: Session) -> Any:

@@ -22,9 +22,11 @@ from typing import Any, TextIO
 
 from .._kit import LoginKit
 from .._token import Token
-from .exits import StoredTokenMissing, UsageError
+from . import sandbox_state
+from .exits import UsageError
 from .progress import Terminal
-from .token_file import TokenStore, TokenStoreError
+from .sandbox_state import SandboxNotRunning, SandboxTarget
+from .store_choice import CliStore, open_store
 
 __all__ = ["ENV_CLIENT_KEY", "ENV_CLIENT_SECRET", "Command", "Session"]
 
@@ -53,7 +55,8 @@ class Session:
         self.out = out
         self.terminal = terminal
         self.environ = environ
-        self._store: TokenStore | None = None
+        self._store: CliStore | None = None
+        self._sandbox: SandboxTarget | None = None
 
     # ------------------------------------------------------------------ output
     def print(self, text: str = "") -> None:
@@ -68,7 +71,10 @@ class Session:
 
     # ------------------------------------------------------------------ credentials
     def client_key(self) -> str:
-        """``--client-key`` or ``$PYTOK_CLIENT_KEY``; a usage error when neither is set."""
+        """``--client-key`` or ``$PYTOK_CLIENT_KEY``; a usage error when neither is set.
+        Aimed at the sandbox, the sandbox's app (:func:`sandbox_state.credentials`)."""
+        if self.sandbox_requested():
+            return sandbox_state.credentials(self.sandbox(), self.args, self.environ)[0]
         value = self._arg("client_key") or self.environ.get(ENV_CLIENT_KEY)
         if not value:
             raise UsageError(f"no client key: pass --client-key or set {ENV_CLIENT_KEY}")
@@ -76,6 +82,8 @@ class Session:
 
     def client_secret(self) -> str:
         """``--client-secret`` or ``$PYTOK_CLIENT_SECRET``; a usage error when neither is set."""
+        if self.sandbox_requested():
+            return sandbox_state.credentials(self.sandbox(), self.args, self.environ)[1]
         value = self._arg("client_secret") or self.environ.get(ENV_CLIENT_SECRET)
         if not value:
             raise UsageError(
@@ -86,39 +94,66 @@ class Session:
     def _arg(self, name: str) -> Any:
         return getattr(self.args, name, None)
 
-    # ------------------------------------------------------------------ the token file
-    def store(self) -> TokenStore:
-        """The token file, checked now (a corrupt one fails before any login starts).
+    # ------------------------------------------------------------------ the sandbox (--sandbox, $PYTOK_SANDBOX)
+    def sandbox_requested(self) -> bool:
+        """True with ``--sandbox`` or ``$PYTOK_SANDBOX``: this run talks to the sandbox emulator."""
+        return bool(self._arg("sandbox")) or bool(self.environ.get(sandbox_state.ENV_SANDBOX))
 
-        With ``--move-corrupt-store`` an unreadable file is moved aside, with a warning.
+    def find_sandbox(self) -> SandboxTarget | None:
+        """The sandbox to talk to, None when none runs (a stale state file is removed, with a warning)."""
+        if self._sandbox is None:
+            self._sandbox = sandbox_state.find(self.environ, warn=self.warn)
+        return self._sandbox
+
+    def sandbox(self) -> SandboxTarget:
+        """The sandbox to talk to; :class:`SandboxNotRunning` (exit 1) when none runs."""
+        found = self.find_sandbox()
+        if found is None:
+            raise SandboxNotRunning(
+                "no sandbox is running; start one with pytok sandbox start "
+                "(pytok login --sandbox also runs one for itself while it logs in)"
+            )
+        return found
+
+    def use_sandbox(self, target: SandboxTarget) -> None:
+        """Talk to ``target`` (``pytok login --sandbox`` with a sandbox of its own)."""
+        self._sandbox = target
+
+    # ------------------------------------------------------------------ the token store
+    def store(self) -> CliStore:
+        """The token store ``--store`` names (:mod:`.store_choice`; default: the token file),
+        checked now (a corrupt token file fails before any login starts).
+
+        With ``--move-corrupt-store`` an unreadable token file is moved aside, with a warning.
         """
         if self._store is None:
-            store = TokenStore(self._arg("store"), warn=self.warn)
-            try:
-                store.load()
-            except TokenStoreError as error:
-                if not (error.corrupt and self._arg("move_corrupt_store")):
-                    raise
-                backup = store.move_aside()
-                self.warn(f"moved the unreadable token file to {backup}; starting with an empty one")
-            self._store = store
+            spec = self._arg("store")
+            if spec is None and self.sandbox_requested():
+                spec = str(sandbox_state.token_path(self.environ))  # never the real token file
+            self._store = open_store(spec, explicit=self._arg("store") is not None, environ=self.environ,
+                                     warn=self.warn, move_corrupt=bool(self._arg("move_corrupt_store")))
         return self._store
 
+    def close(self) -> None:
+        """Close the token store this run opened (a SQLite connection, a Redis client)."""
+        if self._store is not None:
+            self._store.close()
+
     def stored_token(self, client_key: str) -> Token:
-        """The token to use: ``--open-id``'s entry, else the current one of ``client_key``."""
-        store = self.store()
-        open_id = self._arg("open_id")
-        token = store.get(client_key, open_id)
-        if token is None:
-            who = f"open_id {open_id}" if open_id else f"client key {client_key}"
-            raise StoredTokenMissing(f"no token is stored for {who} in {store.path}")
-        return token
+        """The token to use: ``--open-id``'s account, else the current one of ``client_key``
+        (exit 3 when there is none, or TikTok refused it)."""
+        return self.store().usable(client_key, self._arg("open_id")).token
 
     # ------------------------------------------------------------------ the kit
     def kit(self, client_key: str, client_secret: str, **config: Any) -> LoginKit:
-        """A :class:`LoginKit` with the hidden ``--authorization-url``/``--base-api-url`` applied."""
+        """A :class:`LoginKit` with the hidden ``--authorization-url``/``--base-api-url`` applied
+        (and the sandbox's addresses when aimed at it)."""
         for name in ("authorization_url", "base_api_url"):
             value = self._arg(name)
             if value and name not in config:
                 config[name] = value
+        if self.sandbox_requested():
+            target = self.sandbox()
+            config.setdefault("authorization_url", target.authorization_url)
+            config.setdefault("base_api_url", target.base_api_url)
         return LoginKit(client_key, client_secret, **config)

@@ -1,9 +1,8 @@
 """``pytok sandbox`` and ``pytok diagrams``: the developer tools.
 
-``pytok sandbox [--port N] [...]`` runs :func:`pytok_sm.sandbox.main` (options it does not
-know itself are passed on: ``pytok sandbox --qr-lifetime 30``). ``pytok diagrams`` writes
-one Mermaid file per flow machine; ``--check`` fails (exit 1) when the files differ from
-what the code would write.
+``pytok sandbox`` lives in :mod:`pytok_sm.cli.sandbox_command` (serving the emulator here or
+in the background; its actions). ``pytok diagrams`` writes one Mermaid file per flow
+machine; ``--check`` fails (exit 1) when the files differ from what the code would write.
 
 Example:
     >>> import argparse
@@ -19,31 +18,10 @@ import argparse
 from pathlib import Path
 
 from .exits import CheckFailed, ExitCode
+from .sandbox_command import SANDBOX
 from .session import Command, Session
 
 __all__ = ["DIAGRAMS", "SANDBOX"]
-
-
-def _sandbox_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=0, metavar="N", help="port to listen on (default 0: any free port)")
-
-
-def _sandbox(args: argparse.Namespace, session: Session) -> int:
-    from ..sandbox import main as sandbox_main
-
-    return int(sandbox_main(["--port", str(args.port), *getattr(args, "passthrough", [])]))
-
-
-SANDBOX = Command(
-    name="sandbox",
-    help="serve the sandbox emulator of TikTok on 127.0.0.1 until Ctrl+C",
-    description=(
-        "Serve TikTok in a box on 127.0.0.1 until Ctrl+C. Other options go to the sandbox "
-        "(see python -m pytok_sm.sandbox --help)."
-    ),
-    add_arguments=_sandbox_arguments,
-    run=_sandbox,
-)
 
 
 def _diagrams_arguments(parser: argparse.ArgumentParser) -> None:

@@ -70,7 +70,8 @@ def open_url(setting: bool | Callable[[str], Any], url: str) -> bool:
 def outcome_page(flow: Flow) -> bytes:
     """The page the browser of an accepted callback gets once the flow is over: success, or
     what went wrong (a wrong client secret shows as such, not as "completed")."""
-    if isinstance(flow.effect, Finished):
+    last = flow.effect
+    if isinstance(last, Finished):
         return SUCCESS_PAGE
     if flow.error is not None:
         return failure_page(flow.error.message)

@@ -1,4 +1,5 @@
-"""The flows, each an explicit state machine: browser, qr, refresh, revoke and user_info.
+"""The flows, each an explicit state machine: browser, qr, refresh, revoke, user_info, and the
+refresh protocol of store-backed accounts (store_refresh).
 
 Each flow's ``STATES`` and ``TRANSITIONS`` tables are the single source of its behaviour,
 its transition log and its diagram. Flows are sans-I/O: ``start()`` and ``send(result)``
@@ -30,17 +31,20 @@ from ._effects import (
     OpenBrowser,
     PortBusy,
     Result,
+    RunFlow,
     Send,
     Shown,
     ShowQrCode,
     Sleep,
     Slept,
+    StoreStep,
     TimedOut,
     TransportFailure,
 )
 from ._qr import QrFlow
 from ._refresh import RefreshFlow
 from ._revoke import RevokeFlow
+from ._store_refresh import StoreBusy, StoreRefreshFlow
 from ._user_info import UserInfoFlow
 
 __all__ = [
@@ -63,12 +67,16 @@ __all__ = [
     "Response",
     "Result",
     "RevokeFlow",
+    "RunFlow",
     "Send",
     "ShowQrCode",
     "Shown",
     "Sleep",
     "Slept",
     "StateSpec",
+    "StoreBusy",
+    "StoreRefreshFlow",
+    "StoreStep",
     "TimedOut",
     "Transition",
     "TransportFailure",
@@ -78,4 +86,6 @@ __all__ = [
 ]
 
 #: Every flow class by its ``KIND``, in the order the README presents them.
-FLOWS: dict[str, type[Flow]] = {cls.KIND: cls for cls in (BrowserFlow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow)}
+FLOWS: dict[str, type[Flow]] = {
+    cls.KIND: cls for cls in (BrowserFlow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow, StoreRefreshFlow)
+}

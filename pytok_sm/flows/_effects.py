@@ -45,10 +45,12 @@ __all__ = [
     "PortBusy",
     "Result",
     "Send",
+    "RunFlow",
     "ShowQrCode",
     "Shown",
     "Sleep",
     "Slept",
+    "StoreStep",
     "TimedOut",
     "TransportFailure",
 ]
@@ -125,7 +127,25 @@ class Failed:
     error: TikTokError
 
 
-Effect = Send | Listen | OpenBrowser | AwaitCallback | ShowQrCode | Sleep | Finished | Failed
+@dataclass(frozen=True, slots=True)
+class StoreStep:
+    """Call ``method(*args)`` on the account's token store (the refresh protocol; carried out
+    by the kit, which holds the store, not by a driver). The result, or the
+    :class:`~pytok_sm.TokenStoreError` it raised, is sent back."""
+
+    method: str
+    args: tuple[Any, ...] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RunFlow:
+    """Run ``flow`` to its end (the refresh protocol's refresh call); its result, or the
+    :class:`~pytok_sm.TikTokError` it ended with, is sent back."""
+
+    flow: Any
+
+
+Effect = Send | Listen | OpenBrowser | AwaitCallback | ShowQrCode | Sleep | Finished | Failed | StoreStep | RunFlow
 
 
 @dataclass(frozen=True, slots=True)

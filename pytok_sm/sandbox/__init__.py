@@ -1,11 +1,11 @@
 """TikTok in a box: a local emulator of TikTok's Login Kit and API v2 on 127.0.0.1.
 
-It serves the documented wire contract (``shared/TIKTOK-API.md``) with its own code, sharing
+It serves the documented wire contract (``docs/TIKTOK-API.md``) with its own code, sharing
 only :mod:`pytok_sm._contract` with the client, so the two cannot be wrong together: the
 authorize page (consent form with Approve/Deny), the token, revoke and QR-code endpoints,
 ``/v2/user/info/``, a simulated phone for QR logins, an injectable clock, behaviour
 switches for every undocumented point, and fault switches for every upstream failure the
-client must survive (``shared/ROBUSTNESS.md``). Standard library only.
+client must survive (``docs/ROBUSTNESS.md``). Standard library only.
 
 The public names are those of ``__all__``: :class:`Sandbox` and what its constructor takes
 (:class:`App`, :func:`default_apps`, :class:`Switches`, :class:`Clock`,

@@ -7,7 +7,7 @@ is thread-safe, so a test may queue faults while a client is talking to the sand
 ``process`` decides whether the real endpoint runs first (its state changes happen: a code
 is consumed, tokens are issued) before the answer is replaced or lost. It models "the
 server did the work but the answer never arrived", the case where a client must not retry
-a code exchange (shared/ROBUSTNESS.md).
+a code exchange (docs/ROBUSTNESS.md).
 
 Example:
     >>> faults = Faults()

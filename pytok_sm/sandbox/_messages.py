@@ -34,7 +34,7 @@ __all__ = [
     "MSG_SCOPE_PERMISSION_MISSED",
 ]
 
-# Documented (shared/TIKTOK-API.md section 2).
+# Documented (docs/TIKTOK-API.md section 2).
 DESC_MALFORMED: Final = contract.DESC_MALFORMED
 DESC_REDIRECT_MISMATCH: Final = contract.DESC_REDIRECT_MISMATCH
 DESC_PKCE_INVALID: Final = contract.DESC_PKCE_INVALID

@@ -1,4 +1,5 @@
-"""The sandbox's HTML: consent page, TikTok-style error page, gateway error, phone page.
+"""The sandbox's HTML: consent page, TikTok-style error page, gateway error, phone page, and
+the list of logins waiting for approval.
 
 Every value is HTML-escaped; pages load nothing external (no scripts, fonts or images),
 so they render offline and under a ``default-src 'none'`` policy. The consent page is a
@@ -13,8 +14,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from pytok_sm import _contract as contract
@@ -24,6 +26,7 @@ __all__ = [
     "consent_page",
     "error_page",
     "gateway_error_page",
+    "pending_page",
     "phone_page",
     "simple_page",
 ]
@@ -73,6 +76,16 @@ def consent_page(
     ``user.info.basic`` is listed as always granted; every other scope is a checked
     checkbox (``name="scope"``) the user may untick.
     """
+    body = (
+        f"<h1>{escape(app_name)} would like to access your TikTok account</h1>"
+        f'<p class="muted">Logged in as <strong id="user">{escape(user_name)}</strong> (sandbox)</p>'
+        + _decision_form(scopes, consent_id=consent_id, action=action, form_id="consent", suffix="")
+    )
+    return _document(f"Authorize {app_name} | TikTok (sandbox)", body, attrs=' id="consent-page"')
+
+
+def _decision_form(scopes: Iterable[str], *, consent_id: str, action: str, form_id: str, suffix: str) -> str:
+    """The consent form: the scopes (optional ones as ticked boxes), Authorize and Cancel."""
     required: list[str] = []
     optional: list[str] = []
     for scope in scopes:
@@ -86,18 +99,46 @@ def consent_page(
     if not required:
         basic = contract.SCOPE_USER_INFO_BASIC
         required.append(f"<li><code>{basic}</code>: {escape(SCOPE_DESCRIPTIONS[basic])}</li>")
-    body = (
-        f"<h1>{escape(app_name)} would like to access your TikTok account</h1>"
-        f'<p class="muted">Logged in as <strong id="user">{escape(user_name)}</strong> (sandbox)</p>'
-        f'<form method="post" action="{escape(action)}" id="consent">'
+    buttons = (
+        '<p><button type="submit" id="approve" name="decision" value="approve">Authorize</button>'
+        '<button type="submit" id="deny" name="decision" value="deny">Cancel</button></p>'
+    )
+    if suffix:  # several forms on one page: approve-1, deny-1, ...
+        buttons = buttons.replace('id="approve"', f'id="approve{suffix}"').replace('id="deny"', f'id="deny{suffix}"')
+    return (
+        f'<form method="post" action="{escape(action)}" id="{escape(form_id)}">'
         f'<input type="hidden" name="consent" value="{escape(consent_id)}">'
         f"<p>Always granted:</p><ul>{''.join(required)}</ul>"
         + (f"<p>Also requested (untick to refuse):</p>{''.join(optional)}" if optional else "")
-        + '<p><button type="submit" id="approve" name="decision" value="approve">Authorize</button>'
-        '<button type="submit" id="deny" name="decision" value="deny">Cancel</button></p>'
-        "</form>"
+        + buttons
+        + "</form>"
     )
-    return _document(f"Authorize {app_name} | TikTok (sandbox)", body, attrs=' id="consent-page"')
+
+
+def pending_page(items: Iterable[Mapping[str, Any]], *, user_name: str) -> str:
+    """The logins waiting for a decision (``/sandbox/pending``), newest first, each with the
+    consent page's form; buttons ``approve-1``/``deny-1`` for the first, and so on."""
+    sections = []
+    for number, item in enumerate(items, start=1):
+        waiting = int(float(item["waiting"]))
+        sections.append(
+            f'<section id="login-{number}"><h2>{escape(str(item["app"]))}</h2>'
+            f'<p class="muted">asked {waiting} s ago; back to <code>{escape(str(item["redirect_uri"]))}</code></p>'
+            + _decision_form(
+                [str(scope) for scope in item["scopes"]], consent_id=str(item["consent"]),
+                action=str(item["action"]), form_id=f"consent-{number}", suffix=f"-{number}",
+            )
+            + "</section>"
+        )
+    listing = "".join(sections) or '<p id="message">No login is waiting for approval.</p>'
+    body = (
+        "<h1>Logins waiting for approval</h1>"
+        f'<p class="muted">Signed in as <strong id="user">{escape(user_name)}</strong> (sandbox). '
+        "Approving here is pressing Authorize on the consent page.</p>"
+        + listing
+        + '<p class="muted"><a href="/sandbox/pending">refresh</a></p>'
+    )
+    return _document("Logins waiting for approval | TikTok (sandbox)", body, attrs=' id="pending-page"')
 
 
 def error_page(error: str, param: str, description: str) -> str:

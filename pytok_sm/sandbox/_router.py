@@ -3,7 +3,8 @@
 Endpoint names are what faults target and what ``Sandbox.count`` counts:
 ``authorize``, ``authorize_decision``, ``token``, ``revoke``, ``get_qrcode``,
 ``check_qrcode``, ``user_info``, ``phone_page``, ``phone_scan``, ``phone_confirm``,
-``phone_deny``, ``redirect_target`` (where ``redirect_302`` points) and ``unknown``.
+``phone_deny``, ``pending_page`` (the browser logins waiting for approval),
+``sandbox_status``, ``redirect_target`` (where ``redirect_302`` points) and ``unknown``.
 
 Example:
     >>> endpoint_name("/v2/oauth/token/"), endpoint_name("/v2/oauth/token")
@@ -23,6 +24,7 @@ from ._authorize import DECISION_PATH, authorize_decision, authorize_page
 from ._context import Context
 from ._faults import REDIRECT_TRAP_PATH
 from ._oauth import revoke, token
+from ._pending import pending_view, status_view
 from ._qr import check_qrcode, get_qrcode, phone_endpoint, phone_view
 from ._userinfo import user_info
 from ._wire import Reply, Request, html, json_reply
@@ -68,6 +70,8 @@ ROUTES: Final[dict[str, tuple[str, Handler]]] = {
     "/sandbox/phone/scan": ("phone_scan", partial(phone_endpoint, action="scan")),
     "/sandbox/phone/confirm": ("phone_confirm", partial(phone_endpoint, action="confirm")),
     "/sandbox/phone/deny": ("phone_deny", partial(phone_endpoint, action="deny")),
+    "/sandbox/pending": ("pending_page", pending_view),
+    "/sandbox/status": ("sandbox_status", status_view),
     REDIRECT_TRAP_PATH: ("redirect_target", _redirect_trap),
 }
 

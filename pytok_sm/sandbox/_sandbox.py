@@ -286,16 +286,18 @@ class Sandbox:
         return list(self._errors)
 
     # --- shortcuts --------------------------------------------------------------------
-    def issue_tokens(self, scopes: Iterable[str] | None = None, *, client_key: str | None = None) -> dict[str, Any]:
+    def issue_tokens(self, scopes: Iterable[str] | None = None, *, client_key: str | None = None,
+                     open_id: str | None = None) -> dict[str, Any]:
         """Log the user in without any HTTP: the token endpoint's answer for a fresh grant.
 
         ``scopes`` default to all scopes of the app; user.info.basic is always included.
+        ``open_id`` names another account than the sandbox's user (many accounts, one app).
         """
         app = self._ctx.apps[client_key or self.client_key]
         with self._ctx.state.lock:
             chosen = granted(app.scopes if scopes is None else tuple(scopes))
             access, refresh = issue_user_tokens(
-                self._ctx, client_key=app.client_key, open_id=self.user.open_id, scopes=chosen
+                self._ctx, client_key=app.client_key, open_id=open_id or self.user.open_id, scopes=chosen
             )
             return user_token_body(access, refresh, self.clock.now())
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import socket
 import socketserver
 import struct
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -49,7 +50,10 @@ class Server(ThreadingHTTPServer):
     """Tracks its connection threads and sockets so that stop() leaves nothing behind."""
 
     daemon_threads = True
-    allow_reuse_address = False
+    # A sandbox stopped and started again on the same port (pytok sandbox stop; start --port N)
+    # must not wait a minute for its closed connections' TIME_WAIT. On POSIX, SO_REUSEADDR
+    # still refuses a port something listens on; on Windows it would not, so not there.
+    allow_reuse_address = sys.platform != "win32"
 
     def __init__(self, port: int, sandbox: Sandbox) -> None:
         self.sandbox = sandbox

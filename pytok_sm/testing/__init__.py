@@ -7,7 +7,8 @@
   redirect straight to the app's loopback server; :class:`BrowserError` when a page is no
   consent page.
 * :class:`DeterministicRandom`: a seeded ``random=`` source, so recordings replay.
-* Cassettes (needs vcrpy, imported on first use): :func:`use_cassette` replays one
+* Cassettes (needs vcrpy, imported on first use; without it they raise an error naming
+  ``pip install vcrpy``): :func:`use_cassette` replays one
   strictly (:class:`CassetteError` and its kinds :class:`CassetteMissing`,
   :class:`CassetteMismatch`, :class:`CassetteUnplayed`) or records it, scrubbed by a
   :class:`Scrubber`; :class:`CassetteLibrary` holds a test module's cassettes;

@@ -27,10 +27,11 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._scrub import Scrubber
-from ._vcr import RECORD_ENV, make_vcr, recording_requested
+from ._vcr import RECORD_ENV, make_vcr, recording_requested, require_vcr
 
 if TYPE_CHECKING:
     from vcr.cassette import Cassette
@@ -42,6 +43,8 @@ __all__ = [
     "CassetteMismatch",
     "CassetteMissing",
     "CassetteUnplayed",
+    "mismatch_message",
+    "raise_if_unplayed",
     "use_cassette",
     "write_empty_cassette",
 ]
@@ -76,7 +79,8 @@ def _how_to_record(hint: str | None) -> str:
     return hint or f"re-record it: run the test with {RECORD_ENV}=1 (or pytest --pytok-record)"
 
 
-def _mismatch_message(path: Path, error: Exception, hint: str | None) -> str:
+def mismatch_message(path: Path, error: Exception, hint: str | None) -> str:
+    """The text of :class:`CassetteMismatch` for vcrpy's ``CannotOverwriteExistingCassetteException``."""
     request = getattr(error, "failed_request", None)
     # The failed request is the live, unscrubbed one: show only its method and scrubbed URI.
     scrubbed = Scrubber().request(_copy_request(request)) if request is not None else None
@@ -113,6 +117,7 @@ def write_empty_cassette(path: str | os.PathLike[str]) -> None:
         >>> target.read_text()
         'interactions: []\\nversion: 1\\n'
     """
+    require_vcr()
     from vcr.serialize import serialize
     from vcr.serializers import yamlserializer
 
@@ -141,7 +146,6 @@ def _quiet_vcr_logs() -> Iterator[None]:
             logger.removeFilter(_below_warning)
 
 
-@contextlib.contextmanager
 def use_cassette(
     path: str | os.PathLike[str],
     *,
@@ -150,7 +154,7 @@ def use_cassette(
     hint: str | None = None,
     scrubber: Scrubber | None = None,
     **scrubber_options: Any,
-) -> Iterator[Cassette]:
+) -> contextlib.AbstractContextManager[Cassette]:
     """Replay (or, with ``record=True`` or ``PYTOK_RECORD=1``, record) one cassette.
 
     Replaying is strict: a missing file raises :class:`CassetteMissing` at once, a request
@@ -160,6 +164,7 @@ def use_cassette(
     one only if the block ends without an exception. ``hint`` replaces
     the "how to re-record" advice of the messages; ``scrubber`` is the one to use (to hold
     on to it, e.g. for :meth:`Scrubber.paused`), else a fresh one gets ``scrubber_options``.
+    Without vcrpy, entering the block raises :func:`~._vcr.require_vcr`'s error.
 
     Example:
         >>> import tempfile, pathlib
@@ -170,40 +175,82 @@ def use_cassette(
         ...
         pytok_sm.testing.CassetteMissing: cassette ... does not exist; re-record it: ...
     """
-    from vcr.errors import CannotOverwriteExistingCassetteException
+    options = dict(scrubber_options, scrubber=scrubber)
+    return _CassetteBlock(Path(path), record, require_all_played=require_all_played, hint=hint, options=options)
 
-    target = Path(path)
-    recording = recording_requested() if record is None else record
-    # A recording goes to a side file and replaces the cassette only when the block ends
-    # without an exception: a failed re-recording leaves the old cassette as it was.
-    work = target.with_name(f"{target.stem}.recording{target.suffix}") if recording else target
-    if recording:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        work.unlink(missing_ok=True)
-    elif not target.is_file():
-        raise CassetteMissing(f"cassette {_shown(target)} does not exist; {_how_to_record(hint)}")
-    recorder = make_vcr(target.parent, "all" if recording else "none", scrubber=scrubber, **scrubber_options)
-    with _quiet_vcr_logs(), recorder.use_cassette(work.name) as cassette:
-        try:
-            yield cassette
-        except CannotOverwriteExistingCassetteException as error:
-            raise CassetteMismatch(_mismatch_message(target, error, hint)) from None
-    if recording:
-        if work.exists():
-            os.replace(work, target)
-        else:
-            write_empty_cassette(target)
+
+class _CassetteBlock:
+    """The context manager of :func:`use_cassette`. A class, not a generator, so that pytest
+    can hide its frames (``__tracebackhide__``): a failure shows the test's line and the
+    message, not this code nor vcrpy's error in contextlib's locals."""
+
+    def __init__(
+        self, target: Path, record: bool | None, *, require_all_played: bool, hint: str | None, options: dict[str, Any]
+    ) -> None:
+        self._target, self._record, self._hint = target, record, hint
+        self._require_all_played, self._options = require_all_played, options
+        self._recording = False
+        self._work = target
+        self._stack: contextlib.ExitStack | None = None
+        self._cassette: Cassette | None = None
+
+    def __enter__(self) -> Cassette:
+        __tracebackhide__ = True
+        require_vcr()  # before anything else: a missing vcrpy is said as such, with the install command
+        target = self._target
+        self._recording = recording = recording_requested() if self._record is None else self._record
+        # A recording goes to a side file and replaces the cassette only when the block ends
+        # without an exception: a failed re-recording leaves the old cassette as it was.
+        self._work = work = target.with_name(f"{target.stem}.recording{target.suffix}") if recording else target
+        if recording:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            work.unlink(missing_ok=True)
+        elif not target.is_file():
+            raise CassetteMissing(f"cassette {_shown(target)} does not exist; {_how_to_record(self._hint)}")
+        recorder = make_vcr(target.parent, "all" if recording else "none", **self._options)
+        with contextlib.ExitStack() as stack:  # undone at once if entering fails
+            stack.enter_context(_quiet_vcr_logs())
+            cassette: Cassette = stack.enter_context(recorder.use_cassette(work.name))
+            self._stack, self._cassette = stack.pop_all(), cassette
+        return cassette
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        __tracebackhide__ = True
+        from vcr.errors import CannotOverwriteExistingCassetteException
+
+        stack, cassette, self._stack = self._stack, self._cassette, None
+        assert stack is not None and cassette is not None, "use_cassette() blocks are entered once"
+        stack.__exit__(kind, error, tb)
+        if isinstance(error, CannotOverwriteExistingCassetteException):
+            raise CassetteMismatch(mismatch_message(self._target, error, self._hint)) from None
+        if error is not None:
+            return
+        if self._recording:
+            if self._work.exists():
+                os.replace(self._work, self._target)
+            else:
+                write_empty_cassette(self._target)
+        elif self._require_all_played:
+            raise_if_unplayed(cassette, self._target, self._hint)
+
+
+def raise_if_unplayed(cassette: Cassette, path: Path, hint: str | None = None) -> None:
+    """Raise :class:`CassetteUnplayed` if some recorded answers of ``cassette`` were never asked for.
+
+    What :func:`use_cassette` checks at the end of a replay; the ``pytok_cassette`` fixture
+    calls it itself, and only after a test that passed.
+    """
+    if cassette.all_played:
         return
-    if require_all_played and not cassette.all_played:
-        left = [
-            f"{request.method} {request.uri}"
-            for index, (request, _) in enumerate(cassette.data)
-            if not cassette.play_counts[index]
-        ]
-        raise CassetteUnplayed(
-            f"cassette {_shown(target)}: {len(left)} recorded request(s) were never made: {'; '.join(left)}. "
-            f"If the change is intended, {_how_to_record(hint)}."
-        )
+    left = [
+        f"{request.method} {request.uri}"
+        for index, (request, _) in enumerate(cassette.data)
+        if not cassette.play_counts[index]
+    ]
+    raise CassetteUnplayed(
+        f"cassette {_shown(path)}: {len(left)} recorded request(s) were never made: {'; '.join(left)}. "
+        f"If the change is intended, {_how_to_record(hint)}."
+    )
 
 
 class CassetteLibrary:

@@ -3,8 +3,10 @@ per cassette and to match with :data:`~._match.MATCH_ON`.
 
 :func:`vcr_config` is for pytest-recording's ``vcr_config`` fixture (or any
 ``vcr.use_cassette`` call), :func:`make_vcr` for plain vcrpy. vcrpy is imported only when
-one of them is called. ``PYTOK_RECORD=1`` (:func:`recording_requested`) asks the strict
-helpers (:mod:`._replay`) and the pytest plugin to record instead of replaying.
+one of them is called; without it they raise :func:`require_vcr`'s error, which names the
+install command (vcrpy is in the ``test`` extra). ``PYTOK_RECORD=1``
+(:func:`recording_requested`) asks the strict helpers (:mod:`._replay`) and the pytest
+plugin to record instead of replaying.
 
 Example:
     >>> config = vcr_config(volatile_params=["qrcode_id"])
@@ -25,10 +27,31 @@ from ._scrub import Scrubber
 if TYPE_CHECKING:
     import vcr as vcr_module
 
-__all__ = ["RECORD_ENV", "make_vcr", "recording_requested", "vcr_config"]
+__all__ = ["RECORD_ENV", "VCR_INSTALL", "make_vcr", "recording_requested", "require_vcr", "vcr_config"]
 
 #: ``PYTOK_RECORD=1`` makes :func:`~pytok_sm.testing.use_cassette` (and the ``pytok_vcr`` fixture) record.
 RECORD_ENV: Final = "PYTOK_RECORD"
+#: How to get vcrpy, which the cassette helpers need.
+VCR_INSTALL: Final = "pip install vcrpy (in a checkout of pytok_sm: pip install -e '.[test]')"
+
+
+def require_vcr() -> None:
+    """Check that vcrpy can be imported; the cassette helpers call it before anything else.
+
+    Raises :class:`ModuleNotFoundError` (``name='vcr'``) whose message names the install
+    command, instead of a bare ``No module named 'vcr'`` in the middle of a test.
+
+    Example:
+        >>> require_vcr()  # vcrpy is installed here
+    """
+    try:
+        import vcr  # noqa: F401
+    except ImportError as error:
+        if isinstance(error, ModuleNotFoundError) and error.name in (None, "vcr"):
+            problem = "pytok_sm's cassettes need vcrpy, which is not installed"
+        else:  # vcrpy is there but broken, e.g. one of its own dependencies is missing
+            problem = f"pytok_sm's cassettes need vcrpy, which cannot be imported ({error})"
+        raise ModuleNotFoundError(f"{problem}: {VCR_INSTALL}", name="vcr") from None
 
 
 def vcr_config(**scrubber_options: Any) -> dict[str, Any]:
@@ -71,6 +94,7 @@ def make_vcr(
         >>> my_vcr.record_mode.value, "pytok_body" in my_vcr.matchers
         ('none', True)
     """
+    require_vcr()
     import vcr
 
     class _PytokVCR(vcr.VCR):  # type: ignore[misc]

@@ -26,10 +26,10 @@ def test_qr_png_without_pillow_is_exit_2_before_any_qr_code(pytok: Pytok, sandbo
          "--timeout", "5"],
         capture_output=True, text=True, timeout=60, env=pytok.env, cwd=tmp_path,
     )
+    assert sandbox.count("get_qrcode") == 0 and sandbox.requests == [], done.stdout
+    assert "Scan this QR code" not in done.stdout and not png.exists()
     assert done.returncode == 2, done.stdout + done.stderr
     assert_one_line_error(done.stderr, "--qr-png needs Pillow", "pip install pillow", "--qr-svg")
-    assert sandbox.count("get_qrcode") == 0 and sandbox.requests == []
-    assert "Scan this QR code" not in done.stdout and not png.exists()
 
 
 def test_the_library_says_the_same_and_svg_needs_nothing_more(tmp_path: Path) -> None:
@@ -46,5 +46,6 @@ def test_the_library_says_the_same_and_svg_needs_nothing_more(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "qr.svg" and (tmp_path / "qr.svg").is_file()
-    assert len(lines) == 3 and all(line.startswith("ERROR: qr_png: ") and "pip install pillow" in line for line in lines[1:])
+    assert len(lines) == 3
+    assert all(line.startswith("ERROR: qr_png: ") and "pip install pillow" in line for line in lines[1:])
     assert not (tmp_path / "qr.png").exists()

@@ -99,7 +99,9 @@ def test_login_sandbox_flag_runs_the_emulator_in_process(pytok: Pytok) -> None:
     assert "This is a sandbox token" in result.stdout
     from pytok_sm.sandbox import DEFAULT_CLIENT_KEY
 
-    assert TokenStore(pytok.default_store).get(DEFAULT_CLIENT_KEY) is not None
+    # a sandbox token goes to a file of its own, never among real tokens
+    assert TokenStore(pytok.tmp_path / "run/pytok/sandbox-tokens.json").get(DEFAULT_CLIENT_KEY) is not None
+    assert not pytok.default_store.exists()
 
 
 def test_verbose_login_shows_the_transition_log_without_secrets(pytok: Pytok, sandbox: Sandbox, tmp_path: Path) -> None:

@@ -25,7 +25,9 @@ def fake_browser(tmp_path: Path) -> tuple[dict[str, str], Path]:
     return {"BROWSER": str(script)}, opened
 
 
-def test_a_misspelt_scope_is_exit_2_with_a_suggestion_and_no_browser(pytok: Pytok, sandbox: Sandbox, tmp_path: Path) -> None:
+def test_a_misspelt_scope_is_exit_2_with_a_suggestion_and_no_browser(
+    pytok: Pytok, sandbox: Sandbox, tmp_path: Path
+) -> None:
     env, opened = fake_browser(tmp_path)
     started = time.monotonic()
     result = pytok.run(

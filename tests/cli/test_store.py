@@ -1,4 +1,4 @@
-"""The token file (pytok_sm.cli.token_file) per shared/ROBUSTNESS.md: location, modes, atomicity, corruption."""
+"""The token file (pytok_sm.cli.token_file) per docs/ROBUSTNESS.md: location, modes, atomicity, corruption."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from pytok_sm import _errors as errors
 from pytok_sm._config import Config
 from pytok_sm._diagrams import edges
 from pytok_sm._token import Token
-from pytok_sm.flows import FLOWS, BrowserFlow, Flow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow
+from pytok_sm.flows import FLOWS, BrowserFlow, Flow, QrFlow, RefreshFlow, RevokeFlow, StoreRefreshFlow, UserInfoFlow
 from pytok_sm.flows._effects import (
     BrowserOpened,
     Failed,
@@ -28,6 +28,7 @@ from pytok_sm.flows._effects import (
     TimedOut,
     TransportFailure,
 )
+from pytok_sm.stores import Account, StoreUnavailable
 from pytok_sm.testing import FakeClock, capture_transitions
 
 from .canned import answer, callback, html_error, oauth_error, qr_answer, rate_limited, token_answer
@@ -82,6 +83,22 @@ CONFIRMED = qr_answer("confirmed", TICKET, redirect_uri="https://app.example/cb?
 USER = answer({"data": {"user": {"display_name": "Ann"}}, "error": {"code": "ok", "message": "", "log_id": "L"}})
 BROWSER_READY = [Listening(PORT), BrowserOpened(True)]
 
+HELD = Token("act.held", 0.0, open_id="open-1", refresh_token="rft.held")
+NEWER = Token("act.newer", 9e9, open_id="open-1", refresh_token="rft.newer")
+ISSUED = Token("act.issued", 9e9, open_id="open-1", refresh_token="rft.issued")
+
+
+def account(token: Token, version: int = 1, state: str = "active") -> Account:
+    return Account("aw_key", "open-1", token, version, state, None if state == "active" else "why", 0.0)  # type: ignore[arg-type]
+
+
+def store_refresh(clock: FakeClock) -> Flow:
+    return StoreRefreshFlow(CONFIG, held=HELD, holder="w1", clock=clock)
+
+
+DOWN = StoreUnavailable("sqlite:///x", "cannot be reached", "check it")
+REJECTED = errors.ReauthorizationRequired(log_id="L1")
+
 SCENARIOS = [
     # browser
     Scenario("browser: login", browser, [*BROWSER_READY, right(), token_answer()], "authorized"),
@@ -110,6 +127,36 @@ SCENARIOS = [
              errors.FlowCancelled),
     Scenario("browser: cancelled while exchanging", browser, [*BROWSER_READY, right(), "cancel"], "cancelled",
              errors.FlowCancelled),
+    # store_refresh: the protocol across workers
+    Scenario("store: lease, read, refresh, compare-and-set, release", store_refresh,
+             [True, account(HELD), ISSUED, account(ISSUED, 2), True], "done"),
+    Scenario("store: another worker rotated first: adopt, send nothing", store_refresh,
+             [True, account(NEWER, 2), True], "done"),
+    Scenario("store: lease busy, wait, then refresh", store_refresh,
+             [False, Slept(), True, account(HELD), ISSUED, account(ISSUED, 2), True], "done"),
+    Scenario("store: lease busy past the deadline", store_refresh, [False, Slept(), "advance:999", False],
+             "failed", errors.TokenStoreError),
+    Scenario("store: the lease request fails", store_refresh, [DOWN], "failed", errors.TokenStoreError),
+    Scenario("store: invalid_grant and no newer token: reauth_required, record kept", store_refresh,
+             [True, account(HELD), REJECTED, account(HELD), account(HELD, 2, "reauth_required"), True],
+             "reauth_required", errors.ReauthorizationRequired),
+    Scenario("store: invalid_grant but another worker rotated: adopt", store_refresh,
+             [True, account(HELD), REJECTED, account(NEWER, 2), True], "done"),
+    Scenario("store: the answer was lost: never resent, token kept", store_refresh,
+             [True, account(HELD), errors.TransportError("lost", sent=True), True], "failed", errors.TransportError),
+    Scenario("store: unreadable while reading", store_refresh, [True, DOWN, True], "failed", errors.TokenStoreError),
+    Scenario("store: the account is gone", store_refresh, [True, None, True], "failed", errors.TokenStoreError),
+    Scenario("store: already marked reauth_required", store_refresh,
+             [True, account(HELD, 3, "reauth_required"), True], "reauth_required", errors.ReauthorizationRequired),
+    Scenario("store: the write fails: the rotated token rides on the error", store_refresh,
+             [True, account(HELD), ISSUED, DOWN, True], "failed", errors.TokenStoreError),
+    Scenario("store: a compare-and-set conflict past an expired lease: ours is put", store_refresh,
+             [True, account(HELD), ISSUED, None, account(ISSUED, 3), True], "done"),
+    Scenario("store: unreadable while rechecking", store_refresh, [True, account(HELD), REJECTED, DOWN, True],
+             "failed", errors.TokenStoreError),
+    Scenario("store: cancelled before start", store_refresh, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("store: cancelled while leasing", store_refresh, ["cancel"], "cancelled", errors.FlowCancelled),
+    Scenario("store: cancelled while waiting", store_refresh, [False, "cancel"], "cancelled", errors.FlowCancelled),
     # qr
     Scenario("qr: new, scanned, confirmed", qr,
              [QRCODE, Shown(), qr_answer("new"), Slept(), qr_answer("scanned", TICKET), Slept(), CONFIRMED,

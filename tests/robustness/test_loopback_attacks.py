@@ -1,4 +1,4 @@
-"""The loopback callback server under attack (shared/ROBUSTNESS.md, "Loopback callback server").
+"""The loopback callback server under attack (docs/ROBUSTNESS.md, "Loopback callback server").
 
 Each test drives raw sockets against a browser flow that is waiting for its callback, then
 sends the genuine callback: it must still complete, no server thread may die, and the port

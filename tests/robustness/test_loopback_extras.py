@@ -1,4 +1,4 @@
-"""Loopback-server rows of shared/ROBUSTNESS.md that test_loopback_attacks.py leaves open:
+"""Loopback-server rows of docs/ROBUSTNESS.md that test_loopback_attacks.py leaves open:
 where it listens (127.0.0.1 only, and only while a flow waits) and what it logs (the
 verdict, never the request line or query). Driven through a real login on the sandbox."""
 

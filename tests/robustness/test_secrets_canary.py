@@ -1,4 +1,4 @@
-"""The secrets canary (shared/ROBUSTNESS.md, "Secrets").
+"""The secrets canary (docs/ROBUSTNESS.md, "Secrets").
 
 Every secret gets a unique value: the client_secret (the sandbox app is registered with a
 canary), the CSRF state, the PKCE verifier and the QR client_ticket (the kit's ``random=``

@@ -1,4 +1,4 @@
-"""A faulty upstream (shared/ROBUSTNESS.md, "Upstream faults"), produced by the sandbox over real HTTP.
+"""A faulty upstream (docs/ROBUSTNESS.md, "Upstream faults"), produced by the sandbox over real HTTP.
 
 Every row of the faults table is queued on the sandbox (``sb.faults.add``) or set through its
 switches, against every call the kit makes: the code exchange of a browser login, the QR

@@ -37,6 +37,8 @@ from pytok_sm._errors import (
     TokenStoreError,
     TransportError,
 )
+from pytok_sm.flows import StoreBusy  # noqa: E402 - the tree's leaves outside _errors
+from pytok_sm.stores import CorruptRecord, DecryptionFailed, EncryptionUnavailable, StoreUnavailable  # noqa: E402
 
 # The tree as drawn in the module docstring: class -> its direct parent.
 TREE: dict[type[TikTokError], type[Exception]] = {
@@ -69,6 +71,17 @@ TREE: dict[type[TikTokError], type[Exception]] = {
 }
 
 
+#: Leaves of the tree defined beside the error module (the stores, the refresh protocol);
+#: drawn in the same picture, exported from their own packages.
+BESIDE: dict[type[TikTokError], type[Exception]] = {
+    StoreUnavailable: TokenStoreError,
+    CorruptRecord: TokenStoreError,
+    DecryptionFailed: TokenStoreError,
+    EncryptionUnavailable: TokenStoreError,
+    StoreBusy: TokenStoreError,
+}
+
+
 def drawn_tree() -> dict[str, str]:
     """Parse the docstring drawing into {class name: parent name}."""
     parents: dict[str, str] = {}
@@ -88,10 +101,10 @@ def drawn_tree() -> dict[str, str]:
 
 
 def test_docstring_drawing_lists_every_error_with_its_parent() -> None:
-    assert drawn_tree() == {cls.__name__: parent.__name__ for cls, parent in TREE.items()}
+    assert drawn_tree() == {cls.__name__: parent.__name__ for cls, parent in {**TREE, **BESIDE}.items()}
 
 
-@pytest.mark.parametrize(("cls", "parent"), TREE.items(), ids=lambda c: getattr(c, "__name__", ""))
+@pytest.mark.parametrize(("cls", "parent"), {**TREE, **BESIDE}.items(), ids=lambda c: getattr(c, "__name__", ""))
 def test_tree(cls: type[TikTokError], parent: type[Exception]) -> None:
     assert issubclass(cls, parent)
     assert issubclass(cls, TikTokError)
@@ -314,3 +327,10 @@ def test_every_error_can_be_made_with_its_documented_arguments() -> None:
     for sample in samples:
         assert str(sample)
         assert isinstance(sample, Exception)
+
+
+def test_the_leaves_beside_the_error_module_can_be_made_and_read() -> None:
+    samples = [StoreUnavailable("redis://h", "cannot be reached", "start it"), CorruptRecord("s", "k", "u", "p"),
+               DecryptionFailed("s", "k", "u", "p"), EncryptionUnavailable(), StoreBusy("busy")]
+    assert {type(s) for s in samples} == set(BESIDE)
+    assert all(str(sample) for sample in samples)

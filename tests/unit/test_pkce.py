@@ -16,7 +16,7 @@ DRAWS = 1000
 
 
 def test_tiktok_hex_challenge_vector() -> None:
-    # shared/TIKTOK-API.md section 1: TikTok wants lower-case hex SHA-256 with method S256.
+    # docs/TIKTOK-API.md section 1: TikTok wants lower-case hex SHA-256 with method S256.
     verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
     assert pkce.hex_challenge(verifier) == "13d31e961a1ad8ec2f16b10c4c982e0876a878ad6df144566ee1894acb70f9c3"
 

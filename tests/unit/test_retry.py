@@ -1,4 +1,4 @@
-"""The retry policy: the matrix of shared/ROBUSTNESS.md, bounded, with honest backoff."""
+"""The retry policy: the matrix of docs/ROBUSTNESS.md, bounded, with honest backoff."""
 
 from __future__ import annotations
 
