@@ -124,15 +124,7 @@ class TikTokApp(_App):
         """Refresh every active account whose token expires within ``within`` seconds."""
         within, concurrency = _check(self.store, within, concurrency)
         report = RefreshReport()
-        now = time.time()
-        due = []
-        for account in self.store.accounts(self.client_key):
-            if account.state == "reauth_required":
-                report.reauth_required.append(account.open_id)
-            elif account.state == "active" and _due(account.token, now, within):
-                due.append(account.open_id)
-            elif account.state == "active":
-                report.unchanged.append(account.open_id)
+        due = _sort_out(self.store.accounts(self.client_key), within, report)
 
         def one(open_id: str) -> tuple[str, str, str]:
             rotated: list[Token | None] = []
@@ -187,15 +179,7 @@ class AsyncTikTokApp(_App):
 
         within, concurrency = _check(self.store, within, concurrency)
         report = RefreshReport()
-        now = time.time()
-        due = []
-        for account in await call_store(self.store, "accounts", (self.client_key,)):
-            if account.state == "reauth_required":
-                report.reauth_required.append(account.open_id)
-            elif account.state == "active" and _due(account.token, now, within):
-                due.append(account.open_id)
-            elif account.state == "active":
-                report.unchanged.append(account.open_id)
+        due = _sort_out(await call_store(self.store, "accounts", (self.client_key,)), within, report)
         gate = asyncio.Semaphore(concurrency)
 
         async def one(open_id: str) -> tuple[str, str, str]:
@@ -213,6 +197,19 @@ class AsyncTikTokApp(_App):
         for open_id, outcome, why in await asyncio.gather(*(one(open_id) for open_id in due)):
             _file(report, open_id, outcome, why)
         return report
+
+
+def _sort_out(accounts: Any, within: float, report: RefreshReport) -> list[str]:
+    """The open_ids due for a refresh; the others go straight into the report."""
+    now, due = time.time(), []
+    for account in accounts:
+        if account.state == "reauth_required":
+            report.reauth_required.append(account.open_id)
+        elif account.state == "active" and _due(account.token, now, within):
+            due.append(account.open_id)
+        elif account.state == "active":
+            report.unchanged.append(account.open_id)
+    return due
 
 
 def _file(report: RefreshReport, open_id: str, outcome: str, why: str) -> None:
