@@ -144,6 +144,22 @@ class SecretRegistry:
             entry[1].append(value)
             self._hold(value)
 
+    def add_all(self, values: tuple[str | None, ...], owner: object) -> None:
+        """Register several values of one owner at once (one lock, one weak reference: a new
+        Token registers its two secrets for about half the cost of two :meth:`add` calls)."""
+        kept = [value for value in values if isinstance(value, str) and len(value) >= _KEY]
+        if not kept:
+            return
+        key = id(owner)
+        with self._lock:
+            entry = self._owners.get(key)
+            if entry is None or entry[0]() is not owner:
+                entry = (weakref.ref(owner, functools.partial(_gone, weakref.ref(self), key)), [])
+                self._owners[key] = entry
+            entry[1].extend(kept)
+            for value in kept:
+                self._hold(value)
+
     def _owner_gone(self, key: int) -> None:
         with self._lock:
             entry = self._owners.pop(key, None)
@@ -209,6 +225,12 @@ class SecretRegistry:
             done = end
         parts.append(text[done:])
         return "".join(parts)
+
+
+def _gone(registry: weakref.ref[SecretRegistry], key: int, _: object) -> None:
+    alive = registry()
+    if alive is not None:
+        alive._owner_gone(key)
 
 
 #: The registry every pytok_sm object registers its secrets in.

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import ProtocolError
-from ._secrets import hush, register_secret
+from ._secrets import REGISTRY, hush
 
 __all__ = ["Token", "mask"]
 
@@ -113,8 +113,7 @@ class Token:
 
     def __post_init__(self) -> None:
         # Masked in logs for as long as this token is alive, however many come after it.
-        register_secret(self.access_token, owner=self)
-        register_secret(self.refresh_token, owner=self)
+        REGISTRY.add_all((self.access_token, self.refresh_token), self)
 
     def __repr__(self) -> str:
         return (
