@@ -23,9 +23,7 @@ import weakref
 
 import httpx
 
-from ._deadline import arm
-
-__all__ = ["shared_async_client", "shared_client"]
+__all__ = ["armed", "shared_async_client", "shared_client"]
 
 _lock = threading.Lock()
 _client: httpx.Client | None = None
@@ -39,7 +37,7 @@ def shared_client() -> httpx.Client:
     if client is None or client.is_closed:
         with _lock:
             if _client is None or _client.is_closed:
-                _client = arm(httpx.Client(follow_redirects=False))
+                _client = armed(httpx.Client(follow_redirects=False))
             client = _client
     return client
 
@@ -68,3 +66,11 @@ def _close_at_exit() -> None:
 
 os.register_at_fork(after_in_child=_forget_in_child)
 atexit.register(_close_at_exit)
+
+
+def armed(client: httpx.Client) -> httpx.Client:
+    """``client`` held to each call's deadline at its sockets (httpcore is imported here, at
+    the first driver, not when pytok_sm is imported: it costs about 0.1 s)."""
+    from ._deadline_backend import arm_client
+
+    return arm_client(client)

@@ -40,9 +40,8 @@ from ..flows._effects import (
     TimedOut,
 )
 from ._common import CANCELLED, PRIMITIVES, OnTick, ShowQr, TextSink, open_url, outcome_page, tell_url
-from ._deadline import arm
 from ._loopback import LoopbackServer
-from ._pool import shared_client
+from ._pool import armed, shared_client
 from ._transport import send
 
 __all__ = ["SyncDriver"]
@@ -69,7 +68,7 @@ class SyncDriver:
     ) -> None:
         # A client of the caller's own is armed too: its sockets then wait no longer than the
         # deadline of the kit's calls (its other uses are unchanged).
-        self.client = arm(client) if client is not None else shared_client()
+        self.client = armed(client) if client is not None else shared_client()
         self.show_qr = show_qr
         self.on_tick = on_tick
         self.stderr = stderr
