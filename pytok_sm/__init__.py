@@ -50,6 +50,16 @@ from ._errors import (
     TokenStoreError,
     TransportError,
 )
+from ._posting_errors import (
+    CreatorCapReached,
+    MediaError,
+    PostFailed,
+    PostingError,
+    PostingSpamRisk,
+    PostOutcomeUnknown,
+    PostSettingsError,
+    PrivacyLevelError,
+)
 from ._retry import RetryPolicy
 from ._token import Token
 from ._version import __version__
@@ -70,13 +80,21 @@ __all__ = [
     "CallbackReplayed",
     "Config",
     "ConfigurationError",
+    "CreatorCapReached",
     "FlowCancelled",
     "FlowError",
     "FlowTimeout",
     "FlowUsageError",
     "LoginKit",
+    "MediaError",
     "NotLoggedIn",
     "OAuthError",
+    "PostFailed",
+    "PostOutcomeUnknown",
+    "PostSettingsError",
+    "PostingError",
+    "PostingSpamRisk",
+    "PrivacyLevelError",
     "ProtocolError",
     "QrAnswerRefused",
     "QrCodeError",

@@ -162,3 +162,136 @@ USER_INFO_RATE_LIMIT_PER_MINUTE: Final = 600
 ACCESS_TOKEN_PREFIX: Final = "act."
 REFRESH_TOKEN_PREFIX: Final = "rft."
 CLIENT_TOKEN_PREFIX: Final = "clt."
+
+# --------------------------------------------------------------------------- Content Posting
+# docs/TIKTOK-API.md section 8 (https://developers.tiktok.com/doc/content-posting-api-*).
+CREATOR_INFO_PATH: Final = "/v2/post/publish/creator_info/query/"
+VIDEO_INIT_PATH: Final = "/v2/post/publish/video/init/"  # Direct Post (video.publish)
+INBOX_VIDEO_INIT_PATH: Final = "/v2/post/publish/inbox/video/init/"  # Upload to inbox (video.upload)
+CONTENT_INIT_PATH: Final = "/v2/post/publish/content/init/"  # photo posts
+STATUS_FETCH_PATH: Final = "/v2/post/publish/status/fetch/"
+CANCEL_PATH: Final = "/v2/post/publish/cancel/"
+
+SCOPE_VIDEO_PUBLISH: Final = "video.publish"
+SCOPE_VIDEO_UPLOAD: Final = "video.upload"
+
+# source_info.source
+SOURCE_FILE_UPLOAD: Final = "FILE_UPLOAD"
+SOURCE_PULL_FROM_URL: Final = "PULL_FROM_URL"
+# photo posts: media_type and post_mode
+MEDIA_TYPE_PHOTO: Final = "PHOTO"
+POST_MODE_DIRECT: Final = "DIRECT_POST"
+POST_MODE_MEDIA_UPLOAD: Final = "MEDIA_UPLOAD"
+
+# privacy_level values (the creator's privacy_level_options is a subset)
+PRIVACY_PUBLIC: Final = "PUBLIC_TO_EVERYONE"
+PRIVACY_MUTUAL: Final = "MUTUAL_FOLLOW_FRIENDS"
+PRIVACY_FOLLOWERS: Final = "FOLLOWER_OF_CREATOR"
+PRIVACY_SELF_ONLY: Final = "SELF_ONLY"
+PRIVACY_LEVELS: Final = (PRIVACY_PUBLIC, PRIVACY_MUTUAL, PRIVACY_FOLLOWERS, PRIVACY_SELF_ONLY)
+#: What creator_info offers for a public and for a private account.
+PUBLIC_ACCOUNT_OPTIONS: Final = (PRIVACY_PUBLIC, PRIVACY_MUTUAL, PRIVACY_SELF_ONLY)
+PRIVATE_ACCOUNT_OPTIONS: Final = (PRIVACY_FOLLOWERS, PRIVACY_MUTUAL, PRIVACY_SELF_ONLY)
+
+# status/fetch statuses
+STATUS_PROCESSING_UPLOAD: Final = "PROCESSING_UPLOAD"
+STATUS_PROCESSING_DOWNLOAD: Final = "PROCESSING_DOWNLOAD"
+STATUS_SEND_TO_USER_INBOX: Final = "SEND_TO_USER_INBOX"
+STATUS_PUBLISH_COMPLETE: Final = "PUBLISH_COMPLETE"
+STATUS_FAILED: Final = "FAILED"
+PUBLISH_STATUSES: Final = frozenset(
+    {STATUS_PROCESSING_UPLOAD, STATUS_PROCESSING_DOWNLOAD, STATUS_SEND_TO_USER_INBOX, STATUS_PUBLISH_COMPLETE,
+     STATUS_FAILED}
+)
+#: The real, misspelled name of the published post ids in status/fetch.
+PUBLIC_POST_IDS_FIELD: Final = "publicaly_available_post_id"
+
+# Posting error codes (envelope ``error.code``).
+API_SPAM_RISK_TOO_MANY_POSTS: Final = "spam_risk_too_many_posts"
+API_SPAM_RISK_USER_BANNED: Final = "spam_risk_user_banned_from_posting"
+API_REACHED_ACTIVE_USER_CAP: Final = "reached_active_user_cap"
+API_UNAUDITED_PRIVATE_ONLY: Final = "unaudited_client_can_only_post_to_private_accounts"
+API_URL_OWNERSHIP_UNVERIFIED: Final = "url_ownership_unverified"
+API_PRIVACY_LEVEL_MISMATCH: Final = "privacy_level_option_mismatch"
+API_TOO_MANY_PENDING_SHARE: Final = "spam_risk_too_many_pending_share"
+API_APP_VERSION_CHECK_FAILED: Final = "app_version_check_failed"
+API_INVALID_PUBLISH_ID: Final = "invalid_publish_id"
+API_TOKEN_NOT_AUTHORIZED_FOR_PUBLISH_ID: Final = "token_not_authorized_for_specified_publish_id"
+API_PUBLISH_NOT_CANCELLABLE: Final = "publish_not_cancellable"
+#: creator_info answers these with HTTP 200 (intentionally); the inits with 403.
+CANNOT_POST_NOW_CODES: Final = frozenset(
+    {API_SPAM_RISK_TOO_MANY_POSTS, API_SPAM_RISK_USER_BANNED, API_REACHED_ACTIVE_USER_CAP}
+)
+POSTING_ERROR_STATUS: Final = {
+    API_SPAM_RISK_TOO_MANY_POSTS: 403,
+    API_SPAM_RISK_USER_BANNED: 403,
+    API_REACHED_ACTIVE_USER_CAP: 403,
+    API_UNAUDITED_PRIVATE_ONLY: 403,
+    API_URL_OWNERSHIP_UNVERIFIED: 403,
+    API_PRIVACY_LEVEL_MISMATCH: 403,
+    API_TOO_MANY_PENDING_SHARE: 403,
+    API_APP_VERSION_CHECK_FAILED: 400,
+    API_INVALID_PUBLISH_ID: 400,
+    API_TOKEN_NOT_AUTHORIZED_FOR_PUBLISH_ID: 400,
+    API_PUBLISH_NOT_CANCELLABLE: 400,
+}
+API_ERROR_STATUS.update(POSTING_ERROR_STATUS)
+
+# status/fetch fail_reason values, retryable (a new post may succeed) or terminal.
+FAIL_REASONS_RETRYABLE: Final = frozenset({"internal", "video_pull_failed", "photo_pull_failed"})
+FAIL_REASONS_TERMINAL: Final = frozenset(
+    {
+        "file_format_check_failed",
+        "duration_check_failed",
+        "frame_rate_check_failed",
+        "picture_size_check_failed",
+        "publish_cancelled",
+        "auth_removed",
+        "spam_risk_too_many_posts",
+        "spam_risk_user_banned_from_posting",
+        "spam_risk_text",
+        "spam_risk",
+    }
+)
+#: fail_reasons that mean "fix the media", not "try later".
+FAIL_REASONS_MEDIA: Final = frozenset(
+    {"file_format_check_failed", "duration_check_failed", "frame_rate_check_failed", "picture_size_check_failed"}
+)
+
+# The media transfer guide's chunk rules. "MB" is decimal or binary [?]: these bounds satisfy
+# both readings (at least 5 MiB, at most 64,000,000 bytes; the last chunk at most 128,000,000).
+CHUNK_MIN_BYTES: Final = 5 * 1024 * 1024
+CHUNK_MAX_BYTES: Final = 64_000_000
+LAST_CHUNK_MAX_BYTES: Final = 128_000_000
+#: A video up to this size may go in one request (chunk_size = the whole size).
+SINGLE_CHUNK_MAX_BYTES: Final = 64_000_000
+MAX_CHUNKS: Final = 1000
+#: The documented file limit, 4 GB (read as 4 GiB, the lenient reading [?]).
+VIDEO_MAX_BYTES: Final = 4 * 1024**3
+#: Content-Type of each chunk by container.
+VIDEO_CONTENT_TYPES: Final = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
+#: Upload answers.
+UPLOAD_COMPLETE: Final = 201
+UPLOAD_PARTIAL: Final = 206
+UPLOAD_RANGE_OUT_OF_STEP: Final = 416
+#: Seconds an upload_url stays valid after init.
+UPLOAD_URL_LIFETIME: Final = 3600
+#: The API's own duration limit (creators may have less: max_video_post_duration_sec).
+VIDEO_MAX_DURATION_SEC: Final = 600
+
+# Text limits, in UTF-16 code units.
+VIDEO_TITLE_MAX_UTF16: Final = 2200
+PHOTO_TITLE_MAX_UTF16: Final = 90
+PHOTO_DESCRIPTION_MAX_UTF16: Final = 4000
+PHOTO_MAX_IMAGES: Final = 35
+
+# Rate limits per user access token, per minute.
+CREATOR_INFO_RATE_LIMIT_PER_MINUTE: Final = 20
+INIT_RATE_LIMIT_PER_MINUTE: Final = 6
+STATUS_RATE_LIMIT_PER_MINUTE: Final = 30
+#: Posts per creator per 24 h through Direct Post ("typically around 15"), shared by all apps.
+DAILY_POST_CAP: Final = 15
+#: Pending inbox shares per creator per 24 h.
+PENDING_SHARE_CAP: Final = 5
+#: Users an unaudited client may post for per 24 h.
+UNAUDITED_USER_CAP: Final = 5

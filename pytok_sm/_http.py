@@ -26,7 +26,7 @@ from ._errors import ProtocolError
 from ._retry import RequestKind
 from ._secrets import hush
 
-__all__ = ["MAX_BODY_BYTES", "Request", "Response", "parse_json"]
+__all__ = ["MAX_BODY_BYTES", "FileSlice", "Request", "Response", "parse_json"]
 
 #: Answers larger than this are refused (a token answer is well under 2 KiB).
 MAX_BODY_BYTES = 1 << 20
@@ -34,10 +34,32 @@ _MAX_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
-class Request:
-    """An HTTP request to send. ``form`` is the url-encoded body; its values are secret.
+class FileSlice:
+    """A body read from disk by the driver, never held by the flow: ``length`` bytes of
+    ``path`` from ``offset``. ``file_size`` and ``mtime_ns`` are what the file was when the
+    upload was planned; a driver that finds it changed sends nothing (:class:`MediaChanged`).
 
-    ``repr`` names the form fields, never their values.
+    Example:
+        >>> FileSlice("/videos/a.mp4", 0, 10, file_size=10, mtime_ns=1)
+        FileSlice('/videos/a.mp4', bytes 0-9 of 10)
+    """
+
+    path: str
+    offset: int
+    length: int
+    file_size: int
+    mtime_ns: int
+
+    def __repr__(self) -> str:
+        return f"FileSlice({self.path!r}, bytes {self.offset}-{self.offset + self.length - 1} of {self.file_size})"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request to send, with at most one body: ``form`` (url-encoded; its values are
+    secret), ``json`` (a JSON object) or ``upload`` (a slice of a file, streamed by the driver).
+
+    ``repr`` names the form and JSON fields, never their values.
     """
 
     method: str
@@ -46,14 +68,30 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     form: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, str] = field(default_factory=dict)
+    json: Mapping[str, Any] | None = None
+    upload: FileSlice | None = None
 
     def __repr__(self) -> str:
-        fields = ", ".join(self.form)
-        return f"Request({self.method} {self.url}" + (f", form fields: {fields})" if fields else ")")
+        url = self.url.partition("?")[0] if self.upload is not None else self.url  # an upload URL's query is a credential
+        if self.form:
+            return f"Request({self.method} {url}, form fields: {', '.join(self.form)})"
+        if self.json:
+            return f"Request({self.method} {url}, JSON fields: {', '.join(self.json)})"
+        if self.upload is not None:
+            return f"Request({self.method} {url}, {self.upload!r})"
+        return f"Request({self.method} {url})"
 
     def encoded_form(self) -> bytes:
         """The form body exactly as sent (``application/x-www-form-urlencoded``)."""
         return urllib.parse.urlencode(list(self.form.items())).encode("ascii")
+
+    def encoded_body(self) -> bytes | None:
+        """The form or JSON body exactly as sent (None for no body or a file upload)."""
+        if self.form:
+            return self.encoded_form()
+        if self.json is not None:
+            return json.dumps(self.json, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,11 +39,18 @@ class RequestKind(enum.Enum):
     GET_QRCODE = "get_qrcode"
     CHECK_QRCODE = "check_qrcode"
     USER_INFO = "user_info"
+    CREATOR_INFO = "creator_info"
+    #: A posting init (video, inbox or photo): TikTok documents no idempotency, so an init
+    #: whose answer was lost may have created a post; never resent blindly.
+    POST_INIT = "post_init"
+    UPLOAD_CHUNK = "upload_chunk"
+    PUBLISH_STATUS = "publish_status"
+    CANCEL_POST = "cancel_post"
 
     @property
     def idempotent(self) -> bool:
         """True when sending it twice does no harm."""
-        return self not in (RequestKind.EXCHANGE_CODE, RequestKind.REFRESH)
+        return self not in (RequestKind.EXCHANGE_CODE, RequestKind.REFRESH, RequestKind.POST_INIT)
 
 
 class Outcome(enum.Enum):

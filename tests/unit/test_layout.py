@@ -18,13 +18,13 @@ LAYERS = [
     ("_policy",),
     ("drivers",),
     ("flows",),
-    ("_tiktok", "_callback", "_web"),
+    ("_tiktok", "_callback", "_web", "_posting_values", "_posting_rules", "_posting_wire"),
     ("_http",),
     ("stores",),
     ("_config", "_scopes", "_token", "_pkce"),
     ("_retry",),
     ("_secrets", "logs"),
-    ("_errors", "_contract", "_version"),
+    ("_errors", "_posting_errors", "_contract", "_version"),
 ]
 #: Beside the layers (they use the library from outside, or nothing of it).
 BESIDE = ("sandbox", "testing", "qr", "_diagrams", "__init__", "__main__")

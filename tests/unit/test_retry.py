@@ -25,6 +25,13 @@ RETRIED_OUTCOMES = {
     K.GET_QRCODE: EVERY_OUTCOME,
     K.CHECK_QRCODE: EVERY_OUTCOME,
     K.USER_INFO: EVERY_OUTCOME,
+    K.CREATOR_INFO: EVERY_OUTCOME,
+    # A posting init whose answer was lost may have created a post: a duplicate post is
+    # worse than an error, so it is repeated only when TikTok certainly did not act.
+    K.POST_INIT: CERTAINLY_NOT_ACTED,
+    K.UPLOAD_CHUNK: EVERY_OUTCOME,  # a chunk is re-sent whole to the same range
+    K.PUBLISH_STATUS: EVERY_OUTCOME,
+    K.CANCEL_POST: EVERY_OUTCOME,
 }
 MATRIX = {(kind, outcome): outcome in RETRIED_OUTCOMES[kind] for kind in RequestKind for outcome in Outcome}
 
@@ -48,7 +55,8 @@ def test_retry_matrix(kind: RequestKind, outcome: Outcome) -> None:
 @pytest.mark.parametrize(
     ("kind", "idempotent"),
     [(K.EXCHANGE_CODE, False), (K.REFRESH, False), (K.CLIENT_CREDENTIALS, True), (K.REVOKE, True),
-     (K.GET_QRCODE, True), (K.CHECK_QRCODE, True), (K.USER_INFO, True)],
+     (K.GET_QRCODE, True), (K.CHECK_QRCODE, True), (K.USER_INFO, True), (K.POST_INIT, False),
+     (K.UPLOAD_CHUNK, True), (K.PUBLISH_STATUS, True), (K.CANCEL_POST, True), (K.CREATOR_INFO, True)],
 )
 def test_idempotent_kinds(kind: RequestKind, idempotent: bool) -> None:
     assert kind.idempotent is idempotent
