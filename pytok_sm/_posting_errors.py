@@ -25,6 +25,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import _contract as contract
 from ._errors import ApiError
 
@@ -97,7 +99,7 @@ class PostFailed(PostingError):
     """TikTok's status ended ``FAILED``. ``fail_reason`` is TikTok's; ``retryable`` (also
     ``transient``) says whether posting again may succeed (``internal``, a pull that failed)."""
 
-    def __init__(self, publish_id: str, fail_reason: str, **kw: str | None) -> None:
+    def __init__(self, publish_id: str, fail_reason: str, **kw: Any) -> None:
         reason = fail_reason or "unknown"
         retryable = reason in contract.FAIL_REASONS_RETRYABLE
         if reason in contract.FAIL_REASONS_MEDIA:
@@ -121,7 +123,7 @@ class PostOutcomeUnknown(PostingError):
     """The init request got no answer: TikTok may have created the post. It is never resent
     by itself, since a duplicate post is worse than an error."""
 
-    def __init__(self, reason: str, **kw: str | None) -> None:
+    def __init__(self, reason: str, **kw: Any) -> None:
         super().__init__(
             "outcome_unknown",
             f"the post's init got no answer ({reason}); it may have created a post: check the creator's "
