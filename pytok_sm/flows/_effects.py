@@ -17,6 +17,7 @@ effect                 the driver does                                 it sends 
                        (read on ``clock``)                              :class:`TimedOut`
 :class:`ShowQrCode`    shows ``url`` as a QR code                       :class:`Shown`
 :class:`Sleep`         waits ``seconds``                                :class:`Slept`
+:class:`RenewToken`    (the kit) refreshes the access token             :class:`TokenRenewed`
 :class:`Finished`      returns ``result`` to the caller                 (nothing: the flow is over)
 :class:`Failed`        raises ``error``                                 (nothing: the flow is over)
 ====================== =============================================== =========================
@@ -41,8 +42,10 @@ __all__ = [
     "Finished",
     "Listen",
     "Listening",
+    "MediaChanged",
     "OpenBrowser",
     "PortBusy",
+    "RenewToken",
     "Result",
     "Send",
     "RunFlow",
@@ -52,6 +55,7 @@ __all__ = [
     "Slept",
     "StoreStep",
     "TimedOut",
+    "TokenRenewed",
     "TransportFailure",
 ]
 
@@ -145,7 +149,17 @@ class RunFlow:
     flow: Any
 
 
-Effect = Send | Listen | OpenBrowser | AwaitCallback | ShowQrCode | Sleep | Finished | Failed | StoreStep | RunFlow
+@dataclass(frozen=True, slots=True)
+class RenewToken:
+    """The access token was refused in the middle of a long flow (a post outlived it): the
+    kit refreshes it (single flight, as for any call) and sends back :class:`TokenRenewed`.
+    A driver alone cannot: run such a flow through a kit (``kit.post_video``)."""
+
+
+Effect = (
+    Send | Listen | OpenBrowser | AwaitCallback | ShowQrCode | Sleep | Finished | Failed | StoreStep | RunFlow
+    | RenewToken
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,4 +206,22 @@ class Slept:
     """The wait is over."""
 
 
-Result = Response | TransportFailure | Listening | PortBusy | BrowserOpened | Callback | TimedOut | Shown | Slept
+@dataclass(frozen=True, slots=True)
+class MediaChanged:
+    """A file upload's source is no longer what was planned (resized, replaced, gone): nothing
+    of this chunk was sent."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRenewed:
+    """A fresh access token, after :class:`RenewToken`."""
+
+    access_token: str = field(repr=False)
+
+
+Result = (
+    Response | TransportFailure | Listening | PortBusy | BrowserOpened | Callback | TimedOut | Shown | Slept
+    | MediaChanged | TokenRenewed
+)
