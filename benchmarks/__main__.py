@@ -1,6 +1,6 @@
 """``python -m benchmarks [--quick | --smoke] [--only 1,3] [--modes default,logging] [--json FILE]``
 
-Runs the eight benchmarks (issue 8's six, 7: accounts cost nothing, 8: many accounts in a store)
+Runs the nine benchmarks (issue 8's six, 7: accounts cost nothing, 8: many accounts in a store, 9: uploads)
 and prints every figure as a ratio against its named baseline, in both logging modes. See
 benchmarks/README.md for what each one measures.
 """
@@ -21,7 +21,7 @@ from ._common import LOG_MODE_DOC, LOG_MODES, Figure, Settings, log_mode, machin
 
 def _benchmarks() -> dict[str, tuple[str, Callable[[Settings, str], Any], bool]]:
     """number -> (title, run(settings, mode), runs in this process under log_mode)."""
-    from . import accounts, fanout, many_flows, refresh, startup, store_accounts, waiting
+    from . import accounts, fanout, many_flows, refresh, startup, store_accounts, upload, waiting
 
     return {
         "1": ("refresh overhead", refresh.run_overhead, True),
@@ -32,6 +32,7 @@ def _benchmarks() -> dict[str, tuple[str, Callable[[Settings, str], Any], bool]]
         "6": ("waiting costs nothing", waiting.run, False),
         "7": ("accounts cost nothing", accounts.run, True),
         "8": ("many accounts in a store", store_accounts.run, False),
+        "9": ("uploads", upload.run, True),
     }
 
 
@@ -40,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="tiny sizes (about 25 s)")
     size.add_argument("--smoke", action="store_true", help="tinier still: proves each benchmark runs (seconds)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8", help="comma-separated figure numbers (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="comma-separated figure numbers (default: all)")
     parser.add_argument("--modes", default=",".join(LOG_MODES), help="logging modes: default,logging")
     parser.add_argument("--json", metavar="FILE", help="also write every figure (with its raw numbers) here")
     args = parser.parse_args(argv)
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     benchmarks = _benchmarks()
     for number in wanted:
         if number not in benchmarks:
-            parser.error(f"no benchmark {number!r} (choose from 1-8)")
+            parser.error(f"no benchmark {number!r} (choose from 1-9)")
 
     info = machine()
     print("pytok_sm benchmarks:", " ".join(sys.argv[1:]) or "(full size)")

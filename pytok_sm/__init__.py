@@ -11,7 +11,10 @@ This module is the public API; the modules whose names start with ``_`` are priv
 change in any release. Beside it stand the public subpackages :mod:`pytok_sm.flows` (step a
 flow yourself), :mod:`pytok_sm.drivers` (run one), :mod:`pytok_sm.logs` (the transition
 log), :mod:`pytok_sm.qr` (show a QR code), :mod:`pytok_sm.sandbox` (TikTok in a box) and
-:mod:`pytok_sm.testing` (helpers for your own tests); import them by name.
+:mod:`pytok_sm.testing` (helpers for your own tests), :mod:`pytok_sm.webhooks` (TikTok's
+signed events); import them by name. The kits post too (``kit.post_video``, the Content
+Posting API); its values (:class:`CreatorInfo`, :class:`PostResult`, ...) and errors
+(:class:`PostingError` and its leaves) are here.
 
 ``import pytok_sm`` stays light: the kits load on first use of ``LoginKit`` or
 ``AsyncLoginKit``, with the flows, the drivers, httpx and transitions (about 0.1 s), so a
@@ -60,6 +63,7 @@ from ._posting_errors import (
     PostSettingsError,
     PrivacyLevelError,
 )
+from ._posting_values import UNCONFIRMED, CreatorInfo, PostProgress, PostResult, PublishStatus
 from ._retry import RetryPolicy
 from ._token import Token
 from ._version import __version__
@@ -81,6 +85,7 @@ __all__ = [
     "Config",
     "ConfigurationError",
     "CreatorCapReached",
+    "CreatorInfo",
     "FlowCancelled",
     "FlowError",
     "FlowTimeout",
@@ -91,11 +96,14 @@ __all__ = [
     "OAuthError",
     "PostFailed",
     "PostOutcomeUnknown",
+    "PostProgress",
+    "PostResult",
     "PostSettingsError",
     "PostingError",
     "PostingSpamRisk",
     "PrivacyLevelError",
     "ProtocolError",
+    "PublishStatus",
     "QrAnswerRefused",
     "QrCodeError",
     "QrCodeExpired",
@@ -111,6 +119,7 @@ __all__ = [
     "Token",
     "TokenStoreError",
     "TransportError",
+    "UNCONFIRMED",
     "__version__",
 ]
 
@@ -126,7 +135,7 @@ def _claim(value: object) -> object:
 
 
 for _name in __all__:
-    if _name not in _LAZY and not _name.startswith("_"):
+    if _name not in _LAZY and not _name.startswith("_") and _name != "UNCONFIRMED":
         _claim(globals()[_name])
 del _name
 

@@ -295,3 +295,40 @@ DAILY_POST_CAP: Final = 15
 PENDING_SHARE_CAP: Final = 5
 #: Users an unaudited client may post for per 24 h.
 UNAUDITED_USER_CAP: Final = 5
+
+# --------------------------------------------------------------------------- Display API: videos
+# docs/TIKTOK-API.md section 11 (https://developers.tiktok.com/doc/tiktok-api-v2-video-list,
+# .../tiktok-api-v2-video-query, .../tiktok-api-v2-video-object).
+VIDEO_LIST_PATH: Final = "/v2/video/list/"
+VIDEO_QUERY_PATH: Final = "/v2/video/query/"
+#: The scope both endpoints need, for every field.
+SCOPE_VIDEO_LIST: Final = "video.list"
+#: The Video Object's fields, in the documented order; each needs ``video.list``.
+VIDEO_FIELDS: Final = (
+    "id",
+    "create_time",
+    "cover_image_url",
+    "share_url",
+    "video_description",
+    "duration",
+    "height",
+    "width",
+    "title",
+    "embed_html",
+    "embed_link",
+    "like_count",
+    "comment_count",
+    "share_count",
+    "view_count",
+)
+#: video/list: ``max_count`` is 1..20, 10 when absent; the cursor is a UTC timestamp in ms.
+VIDEO_LIST_MAX_COUNT: Final = 20
+VIDEO_LIST_DEFAULT_COUNT: Final = 10
+#: video/query: at most this many ``filters.video_ids`` per request.
+VIDEO_QUERY_MAX_IDS: Final = 20
+#: Longest ``title`` and ``video_description``, in characters.
+VIDEO_TEXT_MAX: Final = 150
+#: Seconds a ``cover_image_url`` stays valid (video/query hands out a fresh one).
+VIDEO_COVER_TTL: Final = 6 * 3600
+#: Documented sliding-window limit of video/list and of video/query, each on its own, per minute.
+VIDEO_RATE_LIMIT_PER_MINUTE: Final = 600

@@ -29,7 +29,8 @@
     │   └── ReauthorizationRequired invalid_grant on refresh: log in again
     ├── ApiError                    TikTok answered {"error": {"code", "message", "log_id"}}
     │   ├── AccessTokenInvalid      access_token_invalid: refresh and retry once
-    │   └── ScopeError              scope_not_authorized / scope_permission_missed
+    │   ├── ScopeError              scope_not_authorized / scope_permission_missed
+    │   └── PostingError            the Content Posting API refused or ended a post (leaves: _posting_errors)
     ├── RateLimited                 429 / rate_limit_exceeded after the retries allowed
     ├── ProtocolError               an answer we cannot read (HTML, truncated JSON, odd fields)
     │   └── AccountMismatch         an answer about another TikTok account than the one held

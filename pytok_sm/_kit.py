@@ -35,8 +35,11 @@ import httpx
 from ._config import Config
 from ._errors import TikTokError
 from ._kit_base import ConfigOptions, _Kit, describe_keywords, kit_signature
+from ._kit_posting import AsyncPosting, SyncPosting
+from ._kit_videos import AsyncVideos, SyncVideos
 from ._locks import account_lock, async_account_lock, call_store, call_store_sync
 from ._policy import Exclusive, OnToken, Run, Step, StoreOp, Wait
+from ._post_policy import WaitPost
 from ._secrets import hush
 from ._tiktok import DEFAULT_USER_FIELDS
 from ._token import Token
@@ -52,7 +55,7 @@ T = TypeVar("T")
 Opener = bool | Callable[[str], Any]
 
 
-class LoginKit(_Kit):
+class LoginKit(SyncPosting, SyncVideos, _Kit):
     """TikTok Login Kit for one app and one person's token, the original PyTok API (sync).
 
     Safe to share between threads: concurrent refreshes of the same token make one request.
@@ -110,6 +113,8 @@ class LoginKit(_Kit):
                     value = driver.run(op.flow, until=op.until)
                 elif isinstance(op, StoreOp):
                     value = call_store_sync(self._policy.store, op.method, op.args)
+                elif isinstance(op, WaitPost):
+                    value = op.board.wait(op.client_key, op.publish_id, op.seconds)
                 elif isinstance(op, Wait):
                     time.sleep(op.seconds)
                 else:
@@ -188,7 +193,7 @@ class LoginKit(_Kit):
         return self._drive(self._policy.user_info(fields))
 
 
-class AsyncLoginKit(_Kit):
+class AsyncLoginKit(AsyncPosting, AsyncVideos, _Kit):
     """The same API on asyncio: every network method is a coroutine, with the same options.
 
     Example:
@@ -252,6 +257,8 @@ class AsyncLoginKit(_Kit):
                     value = await driver.run(op.flow, until=op.until)
                 elif isinstance(op, StoreOp):
                     value = await call_store(self._policy.store, op.method, op.args)
+                elif isinstance(op, WaitPost):
+                    value = await op.board.wait_async(op.client_key, op.publish_id, op.seconds)
                 elif isinstance(op, Wait):
                     await asyncio.sleep(op.seconds)
                 else:

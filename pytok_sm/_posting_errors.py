@@ -163,6 +163,9 @@ def posting_error(code: str, message: str = "", **kw: str | int | None) -> Posti
     cls = _CLASSES.get(code, PostingError)
     error = cls(code, message, **kw)  # type: ignore[arg-type]
     advice = _ADVICE.get(code)
-    if advice and not cls.ADVICE:
-        error.args = (f"{error.args[0]}; {advice}",)
+    if advice:  # the code's own advice wins over its class's (5 pending shares is not the daily cap)
+        said = str(error.args[0])
+        if cls.ADVICE:
+            said = said.removesuffix(f"; {cls.ADVICE}")
+        error.args = (f"{said}; {advice}",)
     return error

@@ -48,6 +48,7 @@ from ._errors import (
     TikTokError,
 )
 from ._http import Request, Response, parse_json
+from ._posting_errors import POSTING_CODES, MediaError, PostSettingsError, posting_error
 from ._retry import RequestKind, parse_retry_after
 from ._secrets import hush
 from ._token import Token
@@ -55,6 +56,7 @@ from ._token import Token
 __all__ = [
     "QrCode",
     "QrStatus",
+    "api_error",
     "authorize_url",
     "check_qrcode_request",
     "client_credentials_request",
@@ -67,6 +69,7 @@ __all__ = [
     "parse_revoke",
     "parse_token",
     "parse_user_info",
+    "read_envelope",
     "refresh_request",
     "revoke_request",
     "user_info_request",
@@ -229,18 +232,70 @@ def _oauth_error(body: Mapping[str, Any], response: Response, kind: RequestKind)
     return OAuthError(error, description, log_id=log_id, http_status=response.status)
 
 
-def _api_error(error: Mapping[str, Any], response: Response) -> TikTokError:
+#: What a posting endpoint's ``invalid_param(s)`` message says when it is about the media's size.
+_SIZE_WORDS = ("chunk", "video_size", "video size", "file size", "file_size")
+
+
+def api_error(error: Mapping[str, Any], response: Response, *, posting: bool = False,
+              publish_id: str | None = None) -> TikTokError:
+    """The typed error of an envelope's ``error`` object. On the posting endpoints
+    (``posting``), ``invalid_param`` and ``invalid_params`` are a :class:`PostSettingsError`, or
+    a :class:`MediaError` when the message is about the chunk or video size, and any other
+    code but ``internal_error`` a :class:`PostingError` (naming ``publish_id``).
+
+    Example:
+        >>> api_error({"code": "invalid_params", "message": "The chunk size is invalid"}, Response(400, {}), posting=True)
+        MediaError('invalid_params: The chunk size is invalid')
+    """
     code = _text(error.get("code")) or "unknown_error"
-    message = _text(error.get("message"))
-    log_id = _text(error.get("log_id")) or None
-    if code == contract.API_RATE_LIMIT_EXCEEDED or response.status == 429:
-        return RateLimited(retry_after=_retry_after(response), log_id=log_id, http_status=response.status, code=code)
-    cls: type[ApiError] = ApiError
+    message = _text(error.get("message"))[:500]
+    log_id = _text(error.get("log_id"))[:200] or None
+    status = response.status
+    if code == contract.API_RATE_LIMIT_EXCEEDED or status == 429:
+        return RateLimited(retry_after=_retry_after(response), log_id=log_id, http_status=status, code=code)
     if code == contract.API_ACCESS_TOKEN_INVALID:
-        cls = AccessTokenInvalid
-    elif code in (contract.API_SCOPE_NOT_AUTHORIZED, contract.API_SCOPE_PERMISSION_MISSED):
-        cls = ScopeError
-    return cls(code, message, log_id=log_id, http_status=response.status)
+        return AccessTokenInvalid(code, message, log_id=log_id, http_status=status)
+    if code in (contract.API_SCOPE_NOT_AUTHORIZED, contract.API_SCOPE_PERMISSION_MISSED):
+        return ScopeError(code, message, log_id=log_id, http_status=status)
+    if code in (contract.API_INVALID_PARAMS, contract.API_INVALID_PARAM):
+        if not posting:
+            return ApiError(code, message, log_id=log_id, http_status=status)
+        about_size = any(word in message.lower() for word in _SIZE_WORDS)
+        cls = MediaError if about_size else PostSettingsError
+        return cls(code, message, publish_id=publish_id, log_id=log_id, http_status=status)
+    if code in POSTING_CODES or (posting and code != contract.API_INTERNAL_ERROR):
+        return posting_error(code, message, publish_id=publish_id, log_id=log_id, http_status=status)
+    return ApiError(code, message, log_id=log_id, http_status=status)
+
+
+@hush
+def read_envelope(response: Response, kind: RequestKind, *, what: str, posting: bool = False,
+                  publish_id: str | None = None) -> Mapping[str, Any]:
+    """The ``data`` object of a data-API envelope (``{}`` when absent), or the typed error of
+    its ``error.code``: the body decides, not the status (creator_info answers "cannot post
+    now" with HTTP 200). ``what`` names the answer in errors.
+
+    Example:
+        >>> read_envelope(Response(200, {}, b'{"data": {"a": 1}, "error": {"code": "ok"}}'),
+        ...               RequestKind.USER_INFO, what="user info")
+        {'a': 1}
+    """
+    if response.status == 429 and not response.body.strip():
+        raise RateLimited(retry_after=_retry_after(response), http_status=429)
+    body = parse_json(response)
+    error = body.get("error")
+    if not isinstance(error, Mapping):
+        if isinstance(error, str) and error:  # a flat OAuth error where an envelope was expected
+            raise _oauth_error(body, response, kind)
+        raise ProtocolError(f"the {what} answer has no error object", http_status=response.status)
+    if error.get("code") != contract.API_OK:
+        raise api_error(error, response, posting=posting, publish_id=publish_id)
+    data = body.get("data")
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ProtocolError(f"the {what} answer's data is not an object", http_status=response.status)
+    return data
 
 
 @hush
@@ -257,7 +312,7 @@ def parse_oauth(response: Response, kind: RequestKind, *, allow_empty: bool = Fa
     if isinstance(error, Mapping):  # an envelope where a flat answer was expected
         code = error.get("code")
         if code not in (None, "", contract.API_OK):
-            raise _api_error(error, response)
+            raise api_error(error, response)
     elif error not in (None, ""):
         raise _oauth_error(body, response, kind)
     if response.status == 429:
@@ -350,18 +405,8 @@ def parse_user_info(response: Response, *, open_id: str | None = None) -> dict[s
 
     With ``open_id``, a user object naming another account raises :class:`AccountMismatch`.
     """
-    if response.status == 429 and not response.body.strip():
-        raise RateLimited(retry_after=_retry_after(response), http_status=429)
-    body = parse_json(response)
-    error = body.get("error")
-    if not isinstance(error, Mapping):
-        if isinstance(error, str) and error:  # a flat OAuth error where an envelope was expected
-            raise _oauth_error(body, response, RequestKind.USER_INFO)
-        raise ProtocolError("the user info answer has no error object", http_status=response.status)
-    if error.get("code") != contract.API_OK:
-        raise _api_error(error, response)
-    data = body.get("data")
-    user = data.get("user") if isinstance(data, Mapping) else None
+    data = read_envelope(response, RequestKind.USER_INFO, what="user info")
+    user = data.get("user")
     if not isinstance(user, dict):
         raise ProtocolError("the user info answer has no data.user object", http_status=response.status)
     if open_id and user.get("open_id") not in (None, "", open_id):

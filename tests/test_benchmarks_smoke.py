@@ -3,7 +3,8 @@
 Only that each benchmark runs and prints its figures is checked, never a timing or a
 ratio: timings belong to ``python -m benchmarks`` on a quiet machine (benchmarks/README.md).
 Figure 8 runs on its own (it spawns 16 worker processes per logging mode); its
-"exactly once" checks are asserted from what it prints.
+"exactly once" checks are asserted from what it prints. Figure 9 (uploads) runs on its own
+too, on a 24 MiB file (a few seconds).
 """
 
 from __future__ import annotations
@@ -95,3 +96,26 @@ def test_figure_8_refreshes_every_account_exactly_once() -> None:
             assert (f"many accounts in a store: {store} store cost", mode) in titles, run.stdout
         if not redis:
             assert ("many accounts in a store: Redis, 4 processes", mode) in titles, run.stdout  # printed as skipped
+
+
+def test_figure_9_uploads_print_their_rows() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke", "--only", "9"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    titles = {
+        (f["title"], f["mode"]) for f in (m.groupdict() for m in FIGURE.finditer(run.stdout)) if f["number"] == "9"
+    }
+    for mode in ("default", "logging"):
+        for kind in ("sync", "async"):  # --smoke: the default chunk size only
+            assert (f"upload throughput: {kind}, 10,000,000-byte chunks", mode) in titles, run.stdout
+        assert ("upload memory: resident peak posting a sparse 24 MiB file", mode) in titles, run.stdout
+    # The kits' rows (sync and async, two modes) name their bytes and PUTs; the memory rows their peak.
+    uploaded = re.compile(r"LoginKit\.post_video: [\d,]+ MB/s \(upload [\d.]+ s for 25,165,824 bytes in 2 PUTs")
+    assert len(uploaded.findall(run.stdout)) == 4, run.stdout
+    assert len(re.findall(r"LoginKit\.post_video: [\d.]+ MiB \((OK|MISS)\)", run.stdout)) == 2, run.stdout

@@ -10,8 +10,16 @@ Commands::
     pytok token [--json | --import FILE] [--open-id ID]
     pytok accounts [--json]
     pytok refresh-due [--within DURATION] [--concurrency N] [--json]
+    pytok post VIDEO|--photos URL... --privacy LEVEL [--title T] [--allow-comment] [--allow-duet]
+               [--allow-stitch] [--your-brand] [--branded] [--ai-generated] [--inbox] [--no-wait]
+               [--timeout DURATION] [--chunk-size SIZE] [--description T] [--cover N] [--json]
+    pytok post-status PUBLISH_ID [--wait] [--timeout DURATION] [--json]
+    pytok creator [--json]
     pytok sandbox [start] [--port N] [--token-lifetimes P] [--code-lifetime S] [--qr-lifetime S]
     pytok sandbox stop | status | env | approve [--wait S] | deny [--wait S]
+    pytok webhooks listen [--port P] [--host H] [--path /webhooks/tiktok] [--tolerance S]
+    pytok webhooks verify FILE --header 'TikTok-Signature: ...' | --signature t=...,s=...
+                          [--tolerance S | --no-time-check]
     pytok diagrams [--check] [--dir DIR]
 
 Global options (before or after the command): ``--version``, ``-v/--verbose`` (the
@@ -33,12 +41,18 @@ person must open (``--no-browser``, ``--qr``) carries the flow's one-time state/
 Exit codes::
 
     0    success
-    1    TikTok or the flow failed (the message carries TikTok's log_id), or a check failed
-    2    usage or configuration error (bad flag, missing client key, unreadable token file)
+    1    TikTok or the flow failed (the message carries TikTok's log_id), or a check failed;
+         a post ended FAILED (the message says why and whether posting again may help)
+    2    usage or configuration error (bad flag, missing client key, unreadable token file);
+         a post TikTok's rules refuse (privacy level, media, title or interaction settings)
     3    not logged in (no stored token, or the refresh token is no longer valid)
     4    the authorization was denied
-    5    timed out (nobody approved in time, or the QR code expired)
-    130  cancelled with Ctrl+C
+    5    timed out (nobody approved in time, or the QR code expired); a post TikTok had not
+         finished processing when the wait ended (UNCONFIRMED: check later with pytok post-status)
+    6    the creator cannot post now (TikTok's daily caps, spam risk, a ban): try again later
+    7    a post's outcome is unknown (its init got no answer): check the creator's profile
+         before posting again
+    130  cancelled with Ctrl+C (a post is cancelled at TikTok where TikTok allows it)
 
 Example:
     >>> main(["--version"])
@@ -63,14 +77,18 @@ from .demo import DEMO
 from .exits import EXIT_CODES_TABLE, ExitCode, error_line, exit_code_for
 from .keeper import ACCOUNTS, REFRESH_DUE
 from .login import COMMAND as LOGIN
+from .post import POST
+from .post_info import CREATOR, POST_STATUS
 from .progress import Terminal
 from .session import ENV_CLIENT_KEY, ENV_CLIENT_SECRET, Command, Session
 from .tools import DIAGRAMS, SANDBOX
+from .webhooks import WEBHOOKS
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: Every subcommand, in ``--help`` order. A new one (``demo``) is one more entry.
-COMMANDS: tuple[Command, ...] = (DEMO, LOGIN, REFRESH, REVOKE, WHOAMI, TOKEN, ACCOUNTS, REFRESH_DUE, SANDBOX, DIAGRAMS)
+COMMANDS: tuple[Command, ...] = (DEMO, LOGIN, REFRESH, REVOKE, WHOAMI, TOKEN, ACCOUNTS, REFRESH_DUE, CREATOR, POST,
+                                 POST_STATUS, WEBHOOKS, SANDBOX, DIAGRAMS)
 #: Commands that take options we do not know and pass them on (none: every command parses
 #: its own, so that its errors name it).
 _PASSTHROUGH: frozenset[str] = frozenset()

@@ -3,14 +3,15 @@
 No credentials and no network: the sandbox (:mod:`pytok_sm.sandbox`) plays TikTok on
 127.0.0.1, a scripted browser presses Authorize on its consent page (or, with ``qr=True``, a
 scripted phone scans the QR code), and the real :class:`~pytok_sm.LoginKit` does the rest:
-login, user info, refresh, revoke. Every transition is shown as it happens.
+login, user info, refresh, a video post (:mod:`pytok_sm.cli.demo_post`: a small MP4-shaped
+file uploaded in two chunks, SELF_ONLY), revoke. Every transition is shown as it happens.
 
 Example:
     >>> import io
     >>> out = io.StringIO()
     >>> run_demo(out=out)
     0
-    >>> "authorized" in out.getvalue() and "revoked" in out.getvalue()
+    >>> "authorized" in out.getvalue() and "PUBLISH_COMPLETE" in out.getvalue() and "revoked" in out.getvalue()
     True
 """
 
@@ -26,13 +27,14 @@ from typing import Any, TextIO
 from .. import logs
 from .._kit import LoginKit
 from .._token import Token, mask
+from .demo_post import post_video
 from .exits import ExitCode
 from .progress import is_interactive
 from .session import Command, Session
 
 __all__ = ["DEMO", "run_demo"]
 
-_SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats")
+_SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats", "video.publish")
 _FIELDS = ("open_id", "display_name", "username", "bio_description", "follower_count", "likes_count")
 
 
@@ -91,7 +93,7 @@ def run_demo(*, qr: bool = False, out: TextIO | None = None, color: bool = False
     from ..testing import FakeBrowser
 
     story = _Story(out or sys.stdout)
-    story.line("pytok demo: a TikTok login against the embedded sandbox (no credentials, no network)")
+    story.line("pytok demo: a TikTok login and post against the embedded sandbox (no credentials, no network)")
     with Sandbox() as sandbox:
         story.title("TikTok, emulated")
         story.detail(f"sandbox          {sandbox.base_url}")
@@ -128,11 +130,14 @@ def run_demo(*, qr: bool = False, out: TextIO | None = None, color: bool = False
             story.detail(f"old refresh token alive at TikTok: {sandbox.is_alive(old or '')}")
             _describe(story, token)
 
+            story.title("Post a video (Content Posting API: creator info, chunked upload, status)")
+            post_video(story, kit, sandbox)
+
             story.title("Revoke")
             kit.revoke_access_token()
             story.detail(f"token alive at TikTok: {sandbox.is_alive(token.access_token)}; "
                          f"kit.current_access_token = {kit.current_access_token}")
-    story.line("\nDone: logged in, read the profile, refreshed and revoked, all against the sandbox.")
+    story.line("\nDone: logged in, read the profile, refreshed, posted a video and revoked, all against the sandbox.")
     return 0
 
 
@@ -171,11 +176,12 @@ def _run(args: argparse.Namespace, session: Session) -> int:
 
 DEMO = Command(
     name="demo",
-    help="a whole login, profile, refresh and revoke against the embedded sandbox (no credentials)",
+    help="a whole login, profile, refresh, post and revoke against the embedded sandbox (no credentials)",
     description=(
         "Start the sandbox emulator, log in with the real browser flow (a scripted browser presses "
         "Authorize; --qr: the QR flow with a scripted phone), show the transition log as it happens, "
-        "the profile and a masked token, then refresh and revoke. No credentials, no network."
+        "the profile and a masked token, then refresh, post a small video (SELF_ONLY, two chunks) and revoke. "
+        "No credentials, no network."
     ),
     add_arguments=_arguments,
     run=_run,

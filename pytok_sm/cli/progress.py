@@ -106,6 +106,7 @@ class Terminal:
         self.live = is_interactive(stream) if live is None else live
         self._lock = threading.RLock()
         self._shown = ""  # the live line on screen now ("" = none)
+        self._width = 0  # how many columns of it clear() must blank out
 
     # -------------------------------------------------------------- permanent output
     def say(self, text: str) -> None:
@@ -137,12 +138,15 @@ class Terminal:
         with self._lock:
             if text == self._shown:
                 return
-            padding = " " * max(len(self._shown) - len(text), 0)
+            previous, self._shown = self._shown, text
+            # A Ctrl+C may cut this write short: until it is done, either line may be on screen.
+            self._width = max(len(previous), len(text))
+            padding = " " * max(len(previous) - len(text), 0)
             self.stream.write("\r" + text + padding)
             if padding:
                 self.stream.write("\r" + text)
             self.stream.flush()
-            self._shown = text
+            self._width = len(text)
 
     def _columns(self) -> int:
         try:
@@ -158,8 +162,9 @@ class Terminal:
 
     def _clear_locked(self) -> None:
         if self._shown:
-            self.stream.write("\r" + " " * len(self._shown) + "\r")
+            self.stream.write("\r" + " " * self._width + "\r")
             self._shown = ""
+            self._width = 0
 
 
 class WaitProgress:

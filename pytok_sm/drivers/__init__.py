@@ -3,7 +3,8 @@
 
 Both follow one effect table; only their I/O primitives differ. Without a client of
 their own they use the process's shared connection pool (one per event loop for async),
-so any number of drivers and kits cost one pool.
+so any number of drivers and kits cost one pool. :func:`probe_video` reads what a video
+upload needs to know of a file (size, container, duration) before any byte is sent.
 
 Example:
     >>> import httpx
@@ -16,6 +17,7 @@ Example:
 
 from ._aio import AsyncDriver
 from ._common import open_url
+from ._media import VideoFile, probe_video
 from ._sync import SyncDriver
 
-__all__ = ["AsyncDriver", "SyncDriver", "open_url"]
+__all__ = ["AsyncDriver", "SyncDriver", "VideoFile", "open_url", "probe_video"]

@@ -46,7 +46,7 @@ from ..flows._effects import (
     Slept,
     TimedOut,
 )
-from ._common import PRIMITIVES, OnTick, ShowQr, TextSink, open_url, outcome_page, tell_url
+from ._common import OnTick, ShowQr, TextSink, every, is_upload, open_url, outcome_page, primitive, tell_url
 from ._loopback import LoopbackServer
 from ._pool import shared_async_client
 from ._transport import send_async
@@ -93,7 +93,9 @@ class AsyncDriver:
                     return effect.result
                 if isinstance(effect, Failed):
                     raise effect.error
-                effect = flow.send(await getattr(self, PRIMITIVES[type(effect)])(effect))
+                done, effect = effect, flow.send(await getattr(self, primitive(effect))(effect))
+                if is_upload(done):
+                    self._ticked()  # the flow took the chunk's answer: a progress bar moves
         except asyncio.CancelledError:
             flow.cancel()
             raise
@@ -105,7 +107,8 @@ class AsyncDriver:
 
     # ------------------------------------------------------------------ the I/O primitives
     async def _send(self, effect: Send) -> object:
-        return await send_async(self.client, effect)
+        on_piece = every(self.tick, self._ticked) if is_upload(effect) and self.on_tick is not None else None
+        return await send_async(self.client, effect, on_piece)
 
     async def _listen(self, effect: Listen) -> object:
         assert self._flow is not None

@@ -2,20 +2,46 @@
 
 Both drivers run the same loop over :data:`PRIMITIVES`: each effect type names the driver
 method (its I/O primitive) that carries it out and returns the result to send back to the
-flow. Only the primitives differ between the sync and the async driver.
+flow. Only the primitives differ between the sync and the async driver. An effect only a kit
+carries out (``RenewToken``, ``StoreStep``, ``RunFlow``) is a :class:`~pytok_sm.FlowUsageError`.
+
+Example:
+    >>> from pytok_sm.flows._effects import RenewToken, Sleep
+    >>> primitive(Sleep(1.0))
+    '_sleep'
+    >>> primitive(RenewToken())
+    Traceback (most recent call last):
+    ...
+    pytok_sm.FlowUsageError: a driver cannot carry out RenewToken (the kit refreshes the token): ...
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from .. import logs
+from .._errors import FlowUsageError
 from ..flows._base import Flow
-from ..flows._effects import AwaitCallback, Finished, Listen, OpenBrowser, Send, ShowQrCode, Sleep
+from ..flows._effects import (
+    AwaitCallback,
+    Finished,
+    Listen,
+    OpenBrowser,
+    RenewToken,
+    RunFlow,
+    Send,
+    ShowQrCode,
+    Sleep,
+    StoreStep,
+)
 from ._loopback_http import SUCCESS_PAGE, UNSETTLED_PAGE, failure_page
 
-__all__ = ["CANCELLED", "PRIMITIVES", "OnTick", "ShowQr", "TextSink", "open_url", "outcome_page", "tell_url"]
+__all__ = [
+    "CANCELLED", "PRIMITIVES", "OnTick", "ShowQr", "TextSink", "every", "is_upload", "open_url", "outcome_page",
+    "primitive", "tell_url",
+]
 
 #: Effect type -> the name of the driver method that carries it out.
 PRIMITIVES: dict[type, str] = {
@@ -26,8 +52,15 @@ PRIMITIVES: dict[type, str] = {
     ShowQrCode: "_show_qr_code",
     Sleep: "_sleep",
 }
+#: Effects that are the kit's work, with what the kit does.
+_KITS_WORK: dict[type, str] = {
+    RenewToken: "the kit refreshes the token",
+    StoreStep: "the kit's token store",
+    RunFlow: "the kit runs the inner flow",
+}
 
-#: ``on_tick(flow)``: called about four times a second while a driver waits (progress lines).
+#: ``on_tick(flow)``: called about four times a second while a driver waits, at most that often
+#: while an upload's body is written (between its pieces), and once after its answer (progress lines).
 OnTick = Callable[[Any], None]
 #: ``show_qr(url)``: shows a QR code to the person.
 ShowQr = Callable[[str], None]
@@ -49,6 +82,37 @@ class _Cancelled:
 
 
 CANCELLED: Any = _Cancelled()
+
+
+def primitive(effect: object) -> str:
+    """The name of the driver method that carries out ``effect``; a
+    :class:`~pytok_sm.FlowUsageError` for an effect a driver cannot carry out."""
+    name = PRIMITIVES.get(type(effect))
+    if name is None:
+        what = _KITS_WORK.get(type(effect), "no driver knows it")
+        raise FlowUsageError(f"a driver cannot carry out {type(effect).__name__} ({what}): run such a flow "
+                             "through a kit method (kit.post_video, kit.refresh_access_token, ...), not a driver's run()")
+    return name
+
+
+def is_upload(effect: object) -> bool:
+    """Whether ``effect`` sends a file upload (its body is streamed; progress ticks)."""
+    return isinstance(effect, Send) and effect.request.upload is not None
+
+
+def every(seconds: float, action: Callable[[], None]) -> Callable[[int], None]:
+    """An ``on_piece`` callback that calls ``action()`` at most every ``seconds`` (progress
+    while an upload's body is written)."""
+    last = time.monotonic()
+
+    def on_piece(_sent: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= seconds:
+            last = now
+            action()
+
+    return on_piece
 
 
 def open_url(setting: bool | Callable[[str], Any], url: str) -> bool:

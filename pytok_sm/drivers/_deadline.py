@@ -26,7 +26,7 @@ from dataclasses import dataclass
 __all__ = ["Call", "deadline"]
 
 #: Writes are split so each piece waits at most the time then left.
-_WRITE_PIECE = 64 * 1024
+_WRITE_PIECE = 256 * 1024
 
 
 @dataclass

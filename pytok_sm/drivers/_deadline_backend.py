@@ -24,8 +24,10 @@ class _Stream(httpcore.NetworkStream):
         return self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        for start in range(0, len(buffer), _WRITE_PIECE):
-            self._inner.write(buffer[start : start + _WRITE_PIECE], _clamp(timeout, httpcore.WriteTimeout))
+        view = memoryview(buffer)  # slices of a view copy nothing (an upload's pieces are 1 MiB)
+        for start in range(0, len(view), _WRITE_PIECE):
+            piece = view[start : start + _WRITE_PIECE]
+            self._inner.write(piece, _clamp(timeout, httpcore.WriteTimeout))  # type: ignore[arg-type]
 
     def close(self) -> None:
         self._inner.close()

@@ -39,7 +39,7 @@ from ..flows._effects import (
     Slept,
     TimedOut,
 )
-from ._common import CANCELLED, PRIMITIVES, OnTick, ShowQr, TextSink, open_url, outcome_page, tell_url
+from ._common import CANCELLED, OnTick, ShowQr, TextSink, every, is_upload, open_url, outcome_page, primitive, tell_url
 from ._loopback import LoopbackServer
 from ._pool import armed, shared_client
 from ._transport import send
@@ -53,8 +53,9 @@ class SyncDriver:
     server, the browser, sleeps. :meth:`cancel` (from any thread) ends a running flow.
 
     ``show_qr(url)`` shows a QR code; ``on_tick(flow)`` is called about every ``tick``
-    seconds while waiting (for progress lines); ``stderr`` receives the authorize URL when
-    no browser could be opened.
+    seconds while waiting and at most that often while a file upload's body is written (between
+    its pieces), then once the flow took the upload's answer (for progress lines); ``stderr``
+    receives the authorize URL when no browser could be opened.
     """
 
     def __init__(
@@ -97,8 +98,10 @@ class SyncDriver:
                 if self._cancel.is_set():
                     effect = flow.cancel()
                     continue
-                result = getattr(self, PRIMITIVES[type(effect)])(effect)
-                effect = flow.cancel() if result is CANCELLED else flow.send(result)
+                result = getattr(self, primitive(effect))(effect)
+                done, effect = effect, flow.cancel() if result is CANCELLED else flow.send(result)
+                if is_upload(done):
+                    self._ticked()  # the flow took the chunk's answer: a progress bar moves
         except KeyboardInterrupt:
             flow.cancel()
             raise
@@ -110,7 +113,8 @@ class SyncDriver:
 
     # ------------------------------------------------------------------ the I/O primitives
     def _send(self, effect: Send) -> object:
-        return send(self.client, effect)
+        on_piece = every(self.tick, self._ticked) if is_upload(effect) and self.on_tick is not None else None
+        return send(self.client, effect, on_piece)
 
     def _listen(self, effect: Listen) -> object:
         assert self._flow is not None

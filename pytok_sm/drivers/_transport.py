@@ -11,24 +11,43 @@ Shared by both drivers, every call is bounded:
   unpacked. An answer over the cap is handed on as a :class:`Response` whose body is just
   over the cap, which the flow's parser refuses as a ProtocolError ("too large").
 
+A body is the request's form or JSON bytes, or for a file upload the slice streamed from
+disk (:mod:`._upload_body`: checked against the plan before a byte is sent, read a piece at a
+time, with an exact ``Content-Length``, never ``Transfer-Encoding: chunked``). After each
+piece written, ``effect.progress(bytes_written)`` and the driver's ``on_piece`` are called.
+
 An answer made in memory (a ``MockTransport``'s, already read by httpx) is taken as it is.
 Redirects are never followed. Neither function raises an httpx error: every outcome is a
 :class:`Response` or a :class:`TransportFailure` for the flow to judge, "surely not sent"
-(connect failed) apart from "outcome unknown".
+(connect failed) apart from "outcome unknown", or :class:`MediaChanged` when an upload's
+file is not the planned one (nothing sent) or shrank while being sent (the body stopped short
+of complete, so the server never takes it for the chunk).
+
+Example:
+    >>> import httpx
+    >>> from pytok_sm._http import Request
+    >>> from pytok_sm._retry import RequestKind
+    >>> echo = httpx.MockTransport(lambda r: httpx.Response(200, content=r.read()))
+    >>> send(httpx.Client(transport=echo), Send(Request("POST", "https://x.test/", RequestKind.USER_INFO,
+    ...                                                 json={"a": 1}))).body
+    b'{"a":1}'
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterable, Callable, Iterable
 from typing import Any
 
 import httpx
 
+from .._contract import JSON_CONTENT_TYPE
 from .._http import Request, Response
-from ..flows._effects import Send, TransportFailure
+from ..flows._effects import MediaChanged, Send, TransportFailure
 from ._deadline import deadline
 from ._decode import ACCEPT_ENCODING, Body, BrokenEncoding, TooLarge
+from ._upload_body import AsyncBody, Source, SourceChanged, SyncBody
 
 __all__ = ["send", "send_async"]
 
@@ -46,22 +65,58 @@ _REASONS: dict[type[Exception], str] = {
 }
 
 
+#: ``on_piece(bytes_written)``: called after each piece of an upload's body is written.
+OnPiece = Callable[[int], None]
+_FRAMING = ("content-length", "transfer-encoding")  # an upload's framing is the slice's own
+
+
+class _Late(Exception):
+    """The call deadline passed between two pieces of an upload."""
+
+
 def _build(
-    client: httpx.Client | httpx.AsyncClient, effect: Send, extensions: dict[str, Any] | None = None
+    client: httpx.Client | httpx.AsyncClient,
+    effect: Send,
+    extensions: dict[str, Any] | None = None,
+    upload: Iterable[bytes] | AsyncIterable[bytes] | None = None,
 ) -> httpx.Request:
     request: Request = effect.request
     headers = dict(request.headers)
-    if not any(name.lower() == "accept-encoding" for name in headers):
+    names = {name.lower() for name in headers}
+    if "accept-encoding" not in names:
         headers["Accept-Encoding"] = ACCEPT_ENCODING  # only what decodes within the cap
+    content: bytes | Iterable[bytes] | AsyncIterable[bytes] | None = request.encoded_body()
+    if request.upload is not None:
+        assert upload is not None, "an upload's body is streamed from its file (._upload_body)"
+        headers = {name: value for name, value in headers.items() if name.lower() not in _FRAMING}
+        headers["Content-Length"] = str(request.upload.length)  # set, so httpx adds no chunked framing
+        content = upload
+    elif request.json is not None and "content-type" not in names:
+        headers["Content-Type"] = JSON_CONTENT_TYPE
     return client.build_request(
         request.method,
         request.url,
         params=dict(request.params) or None,
         headers=headers,
-        content=request.encoded_form() if request.form else None,
+        content=content,
         timeout=httpx.Timeout(effect.timeout, pool=min(effect.timeout, effect.deadline)),
         extensions=extensions,
     )
+
+
+def _pieces(effect: Send, on_piece: OnPiece | None, at: float | None) -> OnPiece:
+    """What happens after each piece: the effect's progress, the deadline (sync), the driver's."""
+    progress = effect.progress
+
+    def written(sent: int) -> None:
+        if progress is not None:
+            progress(sent)
+        if at is not None and time.monotonic() > at:
+            raise _Late
+        if on_piece is not None:
+            on_piece(sent)
+
+    return written
 
 
 def _failure(exc: Exception) -> TransportFailure:
@@ -77,12 +132,28 @@ def _answer(answer: httpx.Response, body: bytes) -> Response:
     return Response(answer.status_code, dict(answer.headers), body)
 
 
-def send(client: httpx.Client, effect: Send) -> Response | TransportFailure:
+def send(client: httpx.Client, effect: Send, on_piece: OnPiece | None = None) -> Response | TransportFailure | MediaChanged:
     """Send ``effect.request`` within its deadline and the size cap with a sync client."""
-    at = time.monotonic() + effect.deadline
+    source = None
+    try:
+        if effect.request.upload is not None:
+            source = Source.open(effect.request.upload)
+        at = time.monotonic() + effect.deadline
+        upload = SyncBody(source, _pieces(effect, on_piece, at)) if source is not None else None
+        return _send(client, effect, at, upload)
+    except SourceChanged as error:
+        return MediaChanged(str(error))
+    except _Late:
+        return _late(effect)
+    finally:
+        if source is not None:
+            source.close()
+
+
+def _send(client: httpx.Client, effect: Send, at: float, upload: SyncBody | None) -> Response | TransportFailure:
     with deadline(at) as call:
         try:
-            answer = client.send(_build(client, effect), stream=True, follow_redirects=False)
+            answer = client.send(_build(client, effect, upload=upload), stream=True, follow_redirects=False)
             try:
                 if answer.is_stream_consumed:  # made in memory (a MockTransport's): httpx read it
                     return _answer(answer, answer.content)
@@ -125,12 +196,30 @@ class _Progress:
         return self.sending or not self.connecting
 
 
-async def send_async(client: httpx.AsyncClient, effect: Send) -> Response | TransportFailure:
+async def send_async(
+    client: httpx.AsyncClient, effect: Send, on_piece: OnPiece | None = None
+) -> Response | TransportFailure | MediaChanged:
     """Send ``effect.request`` within its deadline and the size cap with an async client."""
+    upload = None
+    try:
+        if effect.request.upload is not None:
+            upload = AsyncBody(effect.request.upload, _pieces(effect, on_piece, None))
+            await upload.opened()  # checked before a byte is sent; the first pieces are read meanwhile
+        return await _send_async(client, effect, upload)
+    except SourceChanged as error:
+        return MediaChanged(str(error))
+    finally:
+        if upload is not None:
+            upload.close()  # its reader closes the file
+
+
+async def _send_async(
+    client: httpx.AsyncClient, effect: Send, upload: AsyncBody | None
+) -> Response | TransportFailure:
     progress = _Progress()
     try:
         async with asyncio.timeout(effect.deadline):
-            built = _build(client, effect, {"trace": progress.trace})
+            built = _build(client, effect, {"trace": progress.trace}, upload)
             answer = await client.send(built, stream=True, follow_redirects=False)
             try:
                 if answer.is_stream_consumed:

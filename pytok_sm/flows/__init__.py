@@ -1,5 +1,7 @@
-"""The flows, each an explicit state machine: browser, qr, refresh, revoke, user_info, and the
-refresh protocol of store-backed accounts (store_refresh).
+"""The flows, each an explicit state machine: browser, qr, refresh, revoke, user_info, the
+refresh protocol of store-backed accounts (store_refresh), and the Content Posting API's
+post_video, post_photos, publish_status, creator_info and cancel_post, and the Display API's
+videos (list_videos, a pager, and query_videos).
 
 Each flow's ``STATES`` and ``TRANSITIONS`` tables are the single source of its behaviour,
 its transition log and its diagram. Flows are sans-I/O: ``start()`` and ``send(result)``
@@ -28,8 +30,10 @@ from ._effects import (
     Finished,
     Listen,
     Listening,
+    MediaChanged,
     OpenBrowser,
     PortBusy,
+    RenewToken,
     Result,
     RunFlow,
     Send,
@@ -39,13 +43,19 @@ from ._effects import (
     Slept,
     StoreStep,
     TimedOut,
+    TokenRenewed,
     TransportFailure,
 )
+from ._post import PostFlow
+from ._post_calls import CancelPostFlow, CreatorInfoFlow, PublishStatusFlow
+from ._post_photos import PhotoPostFlow
+from ._post_video import VideoPostFlow
 from ._qr import QrFlow
 from ._refresh import RefreshFlow
 from ._revoke import RevokeFlow
 from ._store_refresh import StoreBusy, StoreRefreshFlow
 from ._user_info import UserInfoFlow
+from ._videos import VideoListFlow, VideoQueryFlow
 
 __all__ = [
     "FLOWS",
@@ -53,16 +63,23 @@ __all__ = [
     "BrowserFlow",
     "BrowserOpened",
     "Callback",
+    "CancelPostFlow",
+    "CreatorInfoFlow",
     "Effect",
     "Failed",
     "Finished",
     "Flow",
     "Listen",
     "Listening",
+    "MediaChanged",
     "OpenBrowser",
+    "PhotoPostFlow",
     "PortBusy",
+    "PostFlow",
+    "PublishStatusFlow",
     "QrFlow",
     "RefreshFlow",
+    "RenewToken",
     "Request",
     "Response",
     "Result",
@@ -78,14 +95,20 @@ __all__ = [
     "StoreRefreshFlow",
     "StoreStep",
     "TimedOut",
+    "TokenRenewed",
     "Transition",
     "TransportFailure",
     "UserInfoFlow",
     "Verdict",
+    "VideoListFlow",
+    "VideoPostFlow",
+    "VideoQueryFlow",
     "parse_callback_query",
 ]
 
 #: Every flow class by its ``KIND``, in the order the README presents them.
 FLOWS: dict[str, type[Flow]] = {
-    cls.KIND: cls for cls in (BrowserFlow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow, StoreRefreshFlow)
+    cls.KIND: cls
+    for cls in (BrowserFlow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow, StoreRefreshFlow, VideoPostFlow,
+                PhotoPostFlow, PublishStatusFlow, CreatorInfoFlow, CancelPostFlow, VideoListFlow, VideoQueryFlow)
 }

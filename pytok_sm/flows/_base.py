@@ -39,7 +39,8 @@ __all__ = ["Flow", "StateSpec", "Transition"]
 
 F = TypeVar("F", bound="Flow")
 #: Snapshot fields whose values are secrets (masked in logs while the resumed flow lives).
-_SECRET_FIELDS = frozenset({"csrf_state", "verifier", "code", "qr_token", "client_ticket", "access_token"})
+_SECRET_FIELDS = frozenset({"csrf_state", "verifier", "code", "qr_token", "client_ticket", "access_token",
+                            "upload_url"})
 
 
 @dataclass(frozen=True, slots=True)

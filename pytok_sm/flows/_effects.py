@@ -9,14 +9,18 @@ open a browser), so a driver reads nothing of the flow:
 effect                 the driver does                                 it sends back
 ====================== =============================================== =========================
 :class:`Send`          sends ``request`` within ``timeout`` per read    a :class:`Response` or
-                       and ``deadline`` seconds in all                  :class:`TransportFailure`
+                       and ``deadline`` seconds in all (a file upload   :class:`TransportFailure`
+                       is read from disk piece by piece)                (upload: :class:`MediaChanged`)
 :class:`Listen`        serves ``path`` on ``host``:``port``, answering  :class:`Listening` or
                        each request as ``judge`` says                   :class:`PortBusy`
 :class:`OpenBrowser`   opens ``url`` as ``opener`` says                 :class:`BrowserOpened`
 :class:`AwaitCallback` waits for the redirect until ``deadline``        a ``Callback`` or
                        (read on ``clock``)                              :class:`TimedOut`
 :class:`ShowQrCode`    shows ``url`` as a QR code                       :class:`Shown`
-:class:`Sleep`         waits ``seconds``                                :class:`Slept`
+:class:`Sleep`         waits ``seconds``                                :class:`Slept` (a kit following a
+                                                                       post with ``events=``: the
+                                                                       :class:`PostEvent` a webhook
+                                                                       recorded meanwhile)
 :class:`RenewToken`    (the kit) refreshes the access token             :class:`TokenRenewed`
 :class:`Finished`      returns ``result`` to the caller                 (nothing: the flow is over)
 :class:`Failed`        raises ``error``                                 (nothing: the flow is over)
@@ -33,6 +37,7 @@ from typing import Any
 from .._callback import Callback, Verdict
 from .._errors import TikTokError
 from .._http import Request, Response
+from .._posting_values import PublishStatus
 
 __all__ = [
     "AwaitCallback",
@@ -45,6 +50,7 @@ __all__ = [
     "MediaChanged",
     "OpenBrowser",
     "PortBusy",
+    "PostEvent",
     "RenewToken",
     "Result",
     "Send",
@@ -63,11 +69,23 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class Send:
     """Send this HTTP request: ``timeout`` seconds for each connect or read, ``deadline``
-    seconds for the whole call from the first byte sent to the last byte read."""
+    seconds for the whole call from the first byte sent to the last byte read.
+
+    For a file upload, ``progress(bytes_written)`` (optional) is called after each piece of
+    the body is written, from the driver's thread or event loop: a flow keeps the number to
+    show how far the chunk in flight got (it must be quick and must not raise).
+
+    Example:
+        >>> from pytok_sm._http import Request
+        >>> from pytok_sm._retry import RequestKind
+        >>> Send(Request("GET", "https://x.test/", RequestKind.USER_INFO), progress=print)
+        Send(request=Request(GET https://x.test/), timeout=10.0, deadline=30.0)
+    """
 
     request: Request
     timeout: float = 10.0
     deadline: float = 30.0
+    progress: Callable[[int], None] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +171,10 @@ class RunFlow:
 class RenewToken:
     """The access token was refused in the middle of a long flow (a post outlived it): the
     kit refreshes it (single flight, as for any call) and sends back :class:`TokenRenewed`.
-    A driver alone cannot: run such a flow through a kit (``kit.post_video``)."""
+    A driver alone cannot: run such a flow through a kit (``kit.post_video``). ``refused`` is
+    the token TikTok refused (None: the flow has none yet, e.g. resumed from a snapshot)."""
+
+    refused: str | None = field(default=None, repr=False)
 
 
 Effect = (
@@ -209,7 +230,8 @@ class Slept:
 @dataclass(frozen=True, slots=True)
 class MediaChanged:
     """A file upload's source is no longer what was planned (resized, replaced, gone): nothing
-    of this chunk was sent."""
+    of this chunk was sent, or, when the file shrank or changed while it was being read, the
+    body stopped short of complete (the server never holds the chunk)."""
 
     reason: str
 
@@ -221,7 +243,22 @@ class TokenRenewed:
     access_token: str = field(repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class PostEvent:
+    """Instead of :class:`Slept`, while a posting flow waits between two status polls: the
+    status a webhook told (``post.publish.*``, recorded on a post board), read as if
+    ``status/fetch`` had answered it; the transition it makes carries ``via="webhook"`` (``source``
+    is the state the transition leaves).
+
+    Example:
+        >>> PostEvent(PublishStatus("v_pub_url~v2.1", "PUBLISH_COMPLETE")).status.status
+        'PUBLISH_COMPLETE'
+    """
+
+    status: PublishStatus
+
+
 Result = (
     Response | TransportFailure | Listening | PortBusy | BrowserOpened | Callback | TimedOut | Shown | Slept
-    | MediaChanged | TokenRenewed
+    | MediaChanged | TokenRenewed | PostEvent
 )

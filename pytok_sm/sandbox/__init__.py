@@ -3,9 +3,28 @@
 It serves the documented wire contract (``docs/TIKTOK-API.md``) with its own code, sharing
 only :mod:`pytok_sm._contract` with the client, so the two cannot be wrong together: the
 authorize page (consent form with Approve/Deny), the token, revoke and QR-code endpoints,
-``/v2/user/info/``, a simulated phone for QR logins, an injectable clock, behaviour
-switches for every undocumented point, and fault switches for every upstream failure the
-client must survive (``docs/ROBUSTNESS.md``). Standard library only.
+``/v2/user/info/``, the Content Posting API (``/v2/post/publish/``: creator_info, the video,
+inbox and photo inits, status/fetch, cancel) with its upload host (``PUT
+{base_url}/upload/video/?upload_id=…&upload_token=…``, bodies streamed, never held), a
+simulated phone for QR logins, an injectable clock, behaviour switches for every
+undocumented point, and fault switches for every upstream failure the client must survive
+(``docs/ROBUSTNESS.md``). Standard library only.
+
+Every account (open_id) is a creator whose posting settings ``sandbox.creator(open_id)``
+returns, live and mutable (private account, disabled interactions, maximum duration, a
+ban); ``sandbox.posts`` lists copies of the posts (status read on the sandbox clock, bytes
+and sha256 of what was uploaded), and the page ``/sandbox/posts`` shows each creator's
+published posts and inbox.
+
+An app with a ``webhook_url`` (``sandbox.set_webhook_url(url)``: https, or http to loopback)
+receives TikTok's webhooks, signed with its client secret and retried with exponential
+backoff until answered 200: ``authorization.removed`` when an account removes the app
+(``sandbox.deauthorize(open_id, reason)`` or the "Remove access" buttons of
+``/sandbox/accounts``; its tokens are revoked first) and ``post.publish.*`` as posts move
+(``publish_type`` ``INBOX_SHARE`` for inbox uploads, ``DIRECT_POST`` otherwise [?]), even when
+nobody polls. ``sandbox.webhook_deliveries`` records every attempt; the ``webhook_*``
+switches time the retries and send duplicates, bad signatures, skewed timestamps, or a batch
+out of order.
 
 The public names are those of ``__all__``: :class:`Sandbox` and what its constructor takes
 (:class:`App`, :func:`default_apps`, :class:`Switches`, :class:`Clock`,
@@ -23,6 +42,13 @@ Example:
     ...                   headers={"Authorization": "Bearer " + tokens["access_token"]})
     ...     r.json()["data"]["user"]["display_name"]
     'Sandbox Creator'
+    >>> with Sandbox() as sb:
+    ...     sb.creator().private_account = True
+    ...     token = sb.issue_tokens()["access_token"]
+    ...     r = httpx.post(sb.base_api_url + "post/publish/creator_info/query/",
+    ...                    headers={"Authorization": "Bearer " + token})
+    ...     r.json()["data"]["privacy_level_options"]
+    ['FOLLOWER_OF_CREATOR', 'MUTUAL_FOLLOW_FRIENDS', 'SELF_ONLY']
 """
 
 from __future__ import annotations

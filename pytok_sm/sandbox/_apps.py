@@ -11,23 +11,29 @@ Example:
     True
     >>> app.matches_redirect_uri("http://127.0.0.1:50123/callback")
     False
+    >>> app.verified_url("https://media.example.com/clip.mp4"), app.verified_url("https://media.example.com.evil/x")
+    (True, False)
+    >>> check_webhook_url("http://127.0.0.1:8000/hooks/tiktok"), check_webhook_url("https://app.example.test/hook")
+    ('http://127.0.0.1:8000/hooks/tiktok', 'https://app.example.test/hook')
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pytok_sm import _contract as contract
 
 __all__ = [
     "DEFAULT_CLIENT_KEY",
     "DEFAULT_CLIENT_SECRET",
+    "DEFAULT_VERIFIED_URL_PREFIXES",
     "DEFAULT_WEB_CLIENT_KEY",
     "DEFAULT_WEB_CLIENT_SECRET",
     "App",
     "AppKind",
+    "check_webhook_url",
     "default_apps",
     "default_desktop_app",
     "default_web_app",
@@ -41,6 +47,8 @@ DEFAULT_CLIENT_SECRET = "sandbox-demo-secret-0123456789abcdef"
 DEFAULT_WEB_CLIENT_KEY = "sbawsandbox00web0key"
 DEFAULT_WEB_CLIENT_SECRET = "sandbox-web-secret-fedcba9876543210"
 
+#: Where the sandbox's apps may PULL_FROM_URL (a verified URL prefix, in TikTok's terms).
+DEFAULT_VERIFIED_URL_PREFIXES: tuple[str, ...] = ("https://media.example.com/",)
 _MAX_REDIRECT_URIS = 10
 _MAX_REDIRECT_URI_LENGTH = 512
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -65,6 +73,16 @@ class App:
     scopes: tuple[str, ...] = contract.KNOWN_SCOPES
     #: May use grant_type=client_credentials (otherwise: unauthorized_client).
     allow_client_credentials: bool = True
+    #: Passed TikTok's audit. Unaudited apps post only SELF_ONLY to private accounts, for at
+    #: most ``switches.unaudited_user_cap`` creators per 24 h.
+    audited: bool = True
+    #: Creators that may post through the app per 24 h (None: no cap of its own).
+    active_creator_cap: int | None = None
+    #: Verified URL prefixes of PULL_FROM_URL (``https://host/`` or ``https://host/path/``).
+    verified_url_prefixes: tuple[str, ...] = DEFAULT_VERIFIED_URL_PREFIXES
+    #: Where the sandbox POSTs this app's webhooks (None: nothing is delivered); https, or
+    #: plain http to a loopback host. ``Sandbox.set_webhook_url`` changes it on a running sandbox.
+    webhook_url: str | None = None
 
     def __post_init__(self) -> None:
         if not self.client_key or not self.client_secret:
@@ -80,6 +98,34 @@ class App:
             raise ValueError(f"unknown scopes {sorted(unknown)}")
         if contract.SCOPE_USER_INFO_BASIC not in self.scopes:
             raise ValueError("user.info.basic comes with Login Kit: every app has it")
+        cap = self.active_creator_cap
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise ValueError(f"active_creator_cap is None or a positive integer, not {cap!r}")
+        for prefix in self.verified_url_prefixes:
+            parts = urlsplit(prefix)
+            shaped = parts.scheme == "https" and bool(parts.hostname) and parts.path.endswith("/")
+            if not shaped or "@" in parts.netloc or parts.query or parts.fragment:
+                raise ValueError(f"a verified URL prefix is https://host/ or https://host/path/, not {prefix!r}")
+        if self.webhook_url is not None:
+            check_webhook_url(self.webhook_url)
+
+    def verified_url(self, url: str) -> bool:
+        """True when ``url`` is an https URL under one of the verified prefixes (the host
+        compared without case; no user info, no ``.``/``..`` segments to climb out)."""
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:
+            return False
+        segments = unquote(parts.path).split("/")
+        if parts.scheme.lower() != "https" or not host or "@" in parts.netloc or "\\" in url or {".", ".."} & set(segments):
+            return False
+        normal = f"https://{parts.netloc.lower()}{parts.path}"
+        for prefix in self.verified_url_prefixes:
+            registered = urlsplit(prefix)
+            if normal.startswith(f"https://{registered.netloc.lower()}{registered.path}"):
+                return True
+        return False
 
     def _check_registration(self, uri: str) -> None:
         if len(uri) >= _MAX_REDIRECT_URI_LENGTH:
@@ -110,6 +156,23 @@ class App:
             if _WILDCARD_PORT not in uri:
                 return uri
         return self.redirect_uris[0].replace(_WILDCARD_PORT, "", 1)
+
+
+def check_webhook_url(url: str) -> str:
+    """``url`` if it may receive webhooks: https to any host, or http to a loopback host
+    (127.0.0.1, localhost, ::1); no user info, no fragment. ValueError otherwise."""
+    shaped = isinstance(url, str) and 0 < len(url) <= 2048 and url == url.strip()
+    try:
+        parts = urlsplit(url) if shaped else None
+        if parts is not None:
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or not parts.hostname or "@" in parts.netloc or parts.fragment:
+        raise ValueError(f"a webhook URL is http(s)://host[:port]/path, not {url!r}")
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in (*_LOOPBACK_HOSTS, "::1")):
+        return url
+    raise ValueError(f"a webhook URL is https (plain http only to 127.0.0.1, localhost or ::1), not {url!r}")
 
 
 def _matches(registered: str, candidate: str) -> bool:

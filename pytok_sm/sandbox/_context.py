@@ -1,4 +1,5 @@
-"""What every endpoint needs: state, switches, clock, registered apps, the user, the base URL.
+"""What every endpoint needs: state, switches, clock, registered apps, the user, the base URL,
+what Content Posting remembers (creators, posts, uploads) and the webhooks on their way.
 
 Example:
     >>> ctx = Context.default()
@@ -13,9 +14,11 @@ from dataclasses import dataclass, field
 
 from ._apps import App, default_apps
 from ._clock import Clock
+from ._posts import PostingState
 from ._state import SandboxState
 from ._switches import Switches
 from ._user import SandboxUser
+from ._webhooks import WebhookState
 from ._wire import Reply, new_log_id, oauth_error
 
 __all__ = ["Context"]
@@ -37,6 +40,10 @@ class Context:
     state: SandboxState = field(default_factory=SandboxState)
     user: SandboxUser = field(default_factory=SandboxUser)
     base_url: str = "http://127.0.0.1"
+    #: Content Posting's memory; guarded by ``state.lock`` like the rest.
+    posting: PostingState = field(default_factory=PostingState)
+    #: The webhooks queued, their attempts, what posts told; guarded by ``state.lock`` too.
+    webhooks: WebhookState = field(default_factory=WebhookState)
 
     @classmethod
     def default(cls, apps: Iterable[App] | None = None) -> Context:

@@ -9,6 +9,13 @@ is consumed, tokens are issued) before the answer is replaced or lost. It models
 server did the work but the answer never arrived", the case where a client must not retry
 a code exchange (docs/ROBUSTNESS.md).
 
+The Content Posting endpoints (``creator_info``, ``video_init``, ``inbox_video_init``,
+``content_init``, ``publish_status``, ``publish_cancel``) and the upload host (``upload``)
+speak the envelope, so the faults that render a body render an envelope there. A fault on
+``upload`` that does not process the chunk still reads and drops its body first, so the
+client, still sending, reads the fault's answer (``connection_reset``: loses the connection
+once it has sent everything; with ``process``, its default, the chunk is kept first).
+
 Example:
     >>> faults = Faults()
     >>> fault = faults.add("token", "html_5xx", times=2, status=503)
@@ -54,9 +61,40 @@ FAULT_ENDPOINTS: Final = (
     "get_qrcode",
     "check_qrcode",
     "user_info",
+    "creator_info",
+    "video_init",
+    "inbox_video_init",
+    "content_init",
+    "publish_status",
+    "publish_cancel",
+    "upload",
+    "video_list",
+    "video_query",
 )
 _HTML_ENDPOINTS: Final = frozenset({"authorize", "authorize_decision"})
-_ENVELOPE_ENDPOINTS: Final = frozenset({"user_info"})
+#: What a successful answer's ``data`` looks like when the real endpoint did not run; the
+#: string ``"sandbox-canned"`` is where nan_json puts its NaN.
+_CANNED_DATA: Final[Mapping[str, Mapping[str, Any]]] = {
+    "user_info": {"user": {"open_id": "sandbox-canned"}},
+    "creator_info": {
+        "creator_username": "sandbox-canned",
+        "creator_nickname": "Canned Creator",
+        "privacy_level_options": ["SELF_ONLY"],
+        "comment_disabled": False,
+        "duet_disabled": False,
+        "stitch_disabled": False,
+        "max_video_post_duration_sec": 600,
+    },
+    "video_init": {"publish_id": "sandbox-canned"},
+    "inbox_video_init": {"publish_id": "sandbox-canned"},
+    "content_init": {"publish_id": "sandbox-canned"},
+    "publish_status": {"status": "sandbox-canned", "uploaded_bytes": 0},
+    "publish_cancel": {"publish_id": "sandbox-canned"},
+    "upload": {"upload_id": "sandbox-canned"},
+    "video_list": {"videos": [{"id": "sandbox-canned"}], "cursor": 0, "has_more": False},
+    "video_query": {"videos": [{"id": "sandbox-canned"}]},
+}
+_ENVELOPE_ENDPOINTS: Final = frozenset(_CANNED_DATA)
 
 #: Every fault kind with its parameters and their defaults. ``process`` is listed where it
 #: may be chosen; kinds without it always run the real endpoint (delay, slow_drip, odd_fields).
@@ -213,7 +251,7 @@ def _canned_body(endpoint: str, log_id: str) -> dict[str, Any]:
     """A plausible success body, used when the real endpoint did not run."""
     if endpoint in _ENVELOPE_ENDPOINTS:
         return {
-            "data": {"user": {"open_id": "sandbox-canned"}},
+            "data": copy.deepcopy(dict(_CANNED_DATA[endpoint])),
             "error": {"code": "ok", "message": "", "log_id": log_id},
         }
     if endpoint == "check_qrcode":
@@ -324,6 +362,9 @@ def render_fault(
             payload.pop(name, None)
         payload.update(p["overrides"])
         reply = json_reply(payload, real.status)
+        content_range = real.header("Content-Range")  # an upload's progress stays readable
+        if content_range is not None:
+            reply.set_header("Content-Range", content_range)
         return reply
     raise AssertionError(f"unhandled fault kind {kind!r}")  # pragma: no cover
 

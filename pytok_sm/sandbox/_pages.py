@@ -24,6 +24,7 @@ from pytok_sm import _contract as contract
 __all__ = [
     "SCOPE_DESCRIPTIONS",
     "consent_page",
+    "document",
     "error_page",
     "gateway_error_page",
     "pending_page",
@@ -61,6 +62,10 @@ def _document(title: str, body: str, *, attrs: str = "") -> str:
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body{attrs}><main>{body}</main></body></html>\n"
     )
+
+
+#: The page skeleton (title, inline style, ``body`` inside ``<main>``) for the other page modules.
+document = _document
 
 
 def consent_page(
@@ -136,7 +141,9 @@ def pending_page(items: Iterable[Mapping[str, Any]], *, user_name: str) -> str:
         f'<p class="muted">Signed in as <strong id="user">{escape(user_name)}</strong> (sandbox). '
         "Approving here is pressing Authorize on the consent page.</p>"
         + listing
-        + '<p class="muted"><a href="/sandbox/pending">refresh</a></p>'
+        + '<p class="muted"><a href="/sandbox/pending">refresh</a> · '
+        '<a href="/sandbox/posts" id="posts-link">posts and inboxes</a> · '
+        '<a href="/sandbox/accounts" id="accounts-link">accounts (remove access)</a></p>'
     )
     return _document("Logins waiting for approval | TikTok (sandbox)", body, attrs=' id="pending-page"')
 

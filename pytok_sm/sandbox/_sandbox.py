@@ -22,21 +22,27 @@ from . import _qr as qr
 from ._apps import App
 from ._clock import Clock
 from ._context import Context
+from ._creators import Creator
 from ._faults import Faults
 from ._oauth import issue_user_tokens, user_token_body
+from ._posts import PostRecord, refresh_status
 from ._router import Router
 from ._scopes import granted
 from ._server import HOST, POLL_INTERVAL, Server
 from ._state import CodeRecord, QrSession, RequestRecord, SandboxState, TokenKind, TokenRecord
 from ._switches import Switches
 from ._user import SandboxUser
+from ._videos import VideoRecord, library, seed
+from ._webhook_worker import WebhookWorker
+from ._webhooks import WebhookDelivery, deauthorize, set_webhook_url, take_down
 from ._wire import Request
 
 __all__ = ["Sandbox"]
 
 
 class Sandbox:
-    """TikTok in a box on 127.0.0.1: authorize page, OAuth, QR login, user info, faults.
+    """TikTok in a box on 127.0.0.1: authorize page, OAuth, QR login, user info, Content
+    Posting (creators, posts, the upload host), faults.
 
     Example:
         >>> with Sandbox() as sb:
@@ -70,6 +76,7 @@ class Sandbox:
         self._errors: list[str] = []
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
+        self._webhooks: WebhookWorker | None = None
         self._lifecycle = threading.Lock()
 
     # --- lifecycle --------------------------------------------------------------------
@@ -88,6 +95,8 @@ class Sandbox:
                 daemon=True,
             )
             self._thread.start()
+            self._webhooks = WebhookWorker(self._ctx, self._record_error)
+            self._webhooks.start()
             return self
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -103,8 +112,12 @@ class Sandbox:
             left = server.join_threads(timeout)
             if thread is not None:
                 thread.join(timeout)
+            worker_stopped = self._webhooks is None or self._webhooks.stop(timeout)
             self._server = None
             self._thread = None
+            self._webhooks = None
+            if not worker_stopped:  # pragma: no cover - would mean a POST ignores its shut socket
+                raise RuntimeError("the sandbox's webhook thread did not stop")
             if left:  # pragma: no cover - would mean a handler ignores its socket
                 raise RuntimeError(f"{len(left)} sandbox connection thread(s) did not stop")
 
@@ -264,6 +277,33 @@ class Sandbox:
                 qr.current_status(self._ctx, session)
             return self._snapshot(self._ctx.state.qr_sessions.values())
 
+    def creator(self, open_id: str | None = None) -> Creator:
+        """The live, mutable posting settings of an account (default: :attr:`user`'s).
+
+        Example: ``sb.creator().private_account = True``; ``sb.creator(other).banned = True``.
+        """
+        with self._ctx.state.lock:
+            return self._ctx.posting.creators.get(open_id or self.user.open_id, self.user)
+
+    @property
+    def posts(self) -> list[PostRecord]:
+        """Copies of every post (Content Posting), oldest first, statuses read on the clock now."""
+        now = self.clock.now()
+        with self._ctx.state.lock:
+            for post in self._ctx.posting.posts.values():
+                refresh_status(post, self.switches, now=now)
+            return self._snapshot(self._ctx.posting.posts.values())
+
+    def seed_videos(self, n: int, open_id: str | None = None) -> None:
+        """Give an account (default: :attr:`user`) exactly ``n`` seeded videos (12 until then):
+        the same ids and times for the same open_id in every sandbox (Display API, video/list)."""
+        seed(self._ctx, n, open_id)
+
+    def videos(self, open_id: str | None = None) -> list[VideoRecord]:
+        """An account's public videos as video/list walks them, newest first: the seeded ones and
+        the posts this sandbox published (public, PUBLISH_COMPLETE)."""
+        return library(self._ctx, open_id or self.user.open_id)
+
     @property
     def requests(self) -> list[RequestRecord]:
         """The request log (method, path, endpoint, field names; never values)."""
@@ -284,6 +324,28 @@ class Sandbox:
     def errors(self) -> list[str]:
         """Exceptions raised inside the sandbox (should stay empty: a bug otherwise)."""
         return list(self._errors)
+
+    # --- webhooks (see _webhooks.py) --------------------------------------------------
+    def set_webhook_url(self, url: str | None, client_key: str | None = None) -> None:
+        """Where the app (default: :attr:`app`) receives webhooks from now on; None: nowhere.
+        https, or plain http to a loopback host. Example: ``sb.set_webhook_url(receiver_url)``."""
+        set_webhook_url(self._ctx, url, client_key or self.client_key)
+
+    def deauthorize(self, open_id: str | None = None, reason: int = 1, client_key: str | None = None) -> int:
+        """The account (default: :attr:`user`) removes the app (default: :attr:`app`): every
+        token of theirs for it is revoked, then ``authorization.removed`` with ``reason`` is
+        queued. Returns the tokens revoked; LookupError if there is no authorization to remove."""
+        return deauthorize(self._ctx, open_id or self.user.open_id, reason, client_key or self.client_key)
+
+    def take_down(self, publish_id: str) -> None:
+        """A public post stops being public: ``post.publish.no_longer_publicaly_available``."""
+        take_down(self._ctx, publish_id)
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook attempt so far, oldest first (event, url, attempt, status or error, ...)."""
+        with self._ctx.state.lock:
+            return list(self._ctx.webhooks.records)
 
     # --- shortcuts --------------------------------------------------------------------
     def issue_tokens(self, scopes: Iterable[str] | None = None, *, client_key: str | None = None,

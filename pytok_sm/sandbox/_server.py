@@ -4,9 +4,11 @@ A :class:`http.server.ThreadingHTTPServer` on 127.0.0.1 (never all interfaces), 
 thread per connection with a read timeout, ``Connection: close`` on every answer. The
 handler turns bytes into a :class:`~pytok_sm.sandbox._wire.Request`, takes the next queued
 fault for the endpoint, lets the :class:`~pytok_sm.sandbox._router.Router` answer (unless the
-fault says otherwise), logs names only, and writes. :meth:`Server.close_connections` and
-:meth:`Server.join_threads` let :meth:`~pytok_sm.sandbox.Sandbox.stop` end everything:
-listening socket closed, open connections shut, every thread joined.
+fault says otherwise), logs names only, and writes. An upload's body is not read here: its
+handler streams it from the connection (``Router.handle_stream``).
+:meth:`Server.close_connections` and :meth:`Server.join_threads` let
+:meth:`~pytok_sm.sandbox.Sandbox.stop` end everything: listening socket closed, open
+connections shut, every thread joined.
 
 Example:
     >>> import httpx
@@ -31,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ._faults import FAULT_ENDPOINTS, Drip, Drop, render_fault
-from ._router import endpoint_name
+from ._router import STREAM_ROUTES, endpoint_name
+from ._upload import drain
 from ._wire import Reply, Request, json_reply
 
 if TYPE_CHECKING:
@@ -39,7 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = ["HOST", "MAX_BODY_BYTES", "POLL_INTERVAL", "Server"]
 
-#: Larger bodies are refused with 413 (no TikTok OAuth body comes near).
+#: Larger bodies are refused with 413 (no TikTok OAuth or API body comes near); uploads, read
+#: in pieces by their handler, have their own cap (:func:`~pytok_sm.sandbox._upload.upload_cap`).
 MAX_BODY_BYTES = 1 << 20
 HOST = "127.0.0.1"
 #: How often the accept loop checks for stop(); bounds how long stop() waits.
@@ -186,10 +190,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         self.close_connection = True
         sandbox = self.server.sandbox
-        body = self._read_body()
+        parts = urlsplit(self.path)
+        streamed = parts.path in STREAM_ROUTES  # uploads: the handler reads the body in pieces
+        body = b"" if streamed else self._read_body()
         if body is None:
             return
-        parts = urlsplit(self.path)
         request = Request(
             method=self.command,
             path=parts.path,
@@ -203,7 +208,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         outcome: Reply | Drop | Drip
         try:
-            real = sandbox._router.handle(request) if fault is None or fault.process else None
+            real = None
+            if fault is None or fault.process:
+                real = sandbox._router.handle_stream(request, self.rfile) if streamed else sandbox._router.handle(request)
+            elif streamed:
+                drain(self.rfile, request, sandbox.switches)  # the client, still sending, reads the fault
             if fault is None:
                 assert real is not None
                 outcome = real

@@ -134,7 +134,7 @@ class TokenRecord:
     #: All tokens of one login (its code, its refreshes) share a grant id.
     grant_id: str
     revoked: bool = False
-    #: Why it died early: "revoked", "rotated", "code_reused"; None while alive.
+    #: Why it died early: "revoked", "rotated", "code_reused", "deauthorized"; None while alive.
     revoked_reason: str | None = None
 
     def alive(self, now: float) -> bool:

@@ -1,7 +1,8 @@
 """Behaviour switches: one per point that TikTok's documentation leaves open ([?]).
 
 Each switch defaults to the reading the project considers most likely; flip it to test
-that a client tolerates the other readings. Switches are plain attributes, read at every
+that a client tolerates the other readings. The Content Posting switches also hold its
+limits (rate limits, daily caps, processing time and outcome) so tests can shrink them. Switches are plain attributes, read at every
 request, so a test may change them on a running sandbox. Assigning an unknown name or a
 value outside a switch's choices raises at once (a typo must not silently test nothing).
 
@@ -10,6 +11,9 @@ Example:
     >>> switches.access_token_lifetime, switches.refresh_token_lifetime
     (86400, 31536000)
     >>> switches.rotate_refresh_tokens = False
+    >>> switches.chunk_size_unit = "binary"
+    >>> switches.chunk_bounds
+    (5242880, 67108864, 134217728)
     >>> switches.oauth_error_status = "sometimes"
     Traceback (most recent call last):
     ...
@@ -23,7 +27,14 @@ from typing import Any, Final
 
 from pytok_sm import _contract as contract
 
-__all__ = ["TOKEN_LIFETIME_PRESETS", "Switches"]
+__all__ = ["CHUNK_BOUNDS", "TOKEN_LIFETIME_PRESETS", "Switches"]
+
+#: The media transfer guide's "MB" read two ways [?]: (smallest chunk, largest chunk (also
+#: the largest single-chunk video), largest last chunk) in bytes.
+CHUNK_BOUNDS: Final[dict[str, tuple[int, int, int]]] = {
+    "decimal": (5_000_000, 64_000_000, 128_000_000),
+    "binary": (5 * 1024**2, 64 * 1024**2, 128 * 1024**2),
+}
 
 #: (access token expires_in, refresh_expires_in) per documentation generation.
 TOKEN_LIFETIME_PRESETS: Final[dict[str, tuple[int, int]]] = {
@@ -38,6 +49,23 @@ _CHOICES: Final[dict[str, tuple[object, ...]]] = {
     "revoke_dead_token": ("success", "error"),
     "qr_confirmed_fields": ("redirect_uri", "bare", "both"),
     "missing_scope_error": (contract.API_SCOPE_PERMISSION_MISSED, contract.API_SCOPE_NOT_AUTHORIZED),
+    # Content Posting
+    "chunk_size_unit": tuple(CHUNK_BOUNDS),
+    "ceil_chunk_plans": ("reject", "accept"),
+    "invalid_param_code": (contract.API_INVALID_PARAMS, contract.API_INVALID_PARAM),
+    "inbox_post_info": ("ignore", "reject"),
+    "unaudited_options": ("full", "self_only"),
+    "upload_answer_body": ("empty", "envelope"),
+    "post_outcome": ("complete", "fail", "never"),
+    "post_fail_reason": tuple(sorted(contract.FAIL_REASONS_RETRYABLE | contract.FAIL_REASONS_TERMINAL)),
+    # Display API: videos
+    "video_rate_scope": ("app", "token"),
+    "video_max_count_over": ("reject", "clamp"),
+    "video_has_more": ("exact", "lazy"),
+    # Webhooks
+    "webhook_signature": ("valid", "wrong_secret", "tampered_body", "missing"),
+    "webhook_timestamp": ("now", "stale", "future"),
+    "webhook_order": ("in_order", "shuffled"),
 }
 _POSITIVE: Final = (
     "code_lifetime",
@@ -46,6 +74,33 @@ _POSITIVE: Final = (
     "user_info_rate_limit",
     "user_info_rate_window",
     "verifier_min_length",
+    "upload_url_lifetime",
+    "posting_rate_window",
+    "video_rate_window",
+    "webhook_retry_base",
+    "webhook_retry_horizon",
+    "webhook_timestamp_skew",
+)
+_POSITIVE_INT: Final = (
+    "max_video_bytes",
+    "creator_info_rate_limit",
+    "init_rate_limit",
+    "status_rate_limit",
+    "daily_post_cap",
+    "pending_share_cap",
+    "unaudited_user_cap",
+    "video_rate_limit",
+    "webhook_max_attempts",
+)
+_NON_NEGATIVE_INT: Final = ("webhook_duplicates",)
+_NON_NEGATIVE: Final = ("processing_seconds",)
+_BOOLEAN: Final = (
+    "reject_multi_chunk",
+    "upload_416_content_range",
+    "photo_app_version_check",
+    "check_media_format",
+    "posting_rate_limits",
+    "video_list_photos",
 )
 
 
@@ -106,13 +161,105 @@ class Switches:
     #: Error when requested fields need an ungranted scope.
     missing_scope_error: str = contract.API_SCOPE_PERMISSION_MISSED
 
+    # --- Content Posting (docs/TIKTOK-API.md section 8) -------------------------------
+    #: The chunk rules' "MB": "decimal" (5,000,000 / 64,000,000 / 128,000,000) or "binary" (MiB).
+    chunk_size_unit: str = "decimal"
+    #: The Aug-2026 report: every multi-chunk init is 400 invalid_params "The chunk size is invalid".
+    reject_multi_chunk: bool = False
+    #: A ceil-style plan (an extra short last chunk): "reject" (the guide's floor rule) or "accept".
+    ceil_chunk_plans: str = "reject"
+    #: The largest video_size accepted (the docs' 4 GB, read as 4 GiB).
+    max_video_bytes: int = contract.VIDEO_MAX_BYTES
+    #: Seconds an upload_url accepts chunks after its init.
+    upload_url_lifetime: float = float(contract.UPLOAD_URL_LIFETIME)
+    #: A 416 carries ``Content-Range`` of what is held (every other upload answer does).
+    upload_416_content_range: bool = True
+    #: Upload answer bodies: "empty" or "envelope" (``{"data", "error"}`` JSON).
+    upload_answer_body: str = "empty"
+    #: The error code of a bad parameter: "invalid_params" (seen in real answers) or "invalid_param" (the docs).
+    invalid_param_code: str = contract.API_INVALID_PARAMS
+    #: What the inbox init does with a ``post_info``: "ignore" it or "reject" it (400).
+    inbox_post_info: str = "ignore"
+    #: creator_info for an unaudited app: the creator's "full" options or "self_only" (["SELF_ONLY"]).
+    unaudited_options: str = "full"
+    #: Photo MEDIA_UPLOAD answers 400 app_version_check_failed (TikTok app too old).
+    photo_app_version_check: bool = False
+    #: The last chunk's first bytes must be an ISO-BMFF or WebM container (else file_format_check_failed).
+    check_media_format: bool = True
+    #: Sandbox seconds a post spends processing (PROCESSING_UPLOAD/_DOWNLOAD) before it ends.
+    processing_seconds: float = 3.0
+    #: How processing ends: "complete", "fail" (with post_fail_reason) or "never" (processing forever).
+    post_outcome: str = "complete"
+    #: The fail_reason of post_outcome="fail": any documented fail_reason.
+    post_fail_reason: str = "internal"
+    #: Per-token limits of the posting endpoints (off: no 429 rate_limit_exceeded).
+    posting_rate_limits: bool = True
+    creator_info_rate_limit: int = contract.CREATOR_INFO_RATE_LIMIT_PER_MINUTE
+    #: Per init endpoint (video, inbox video and content init each count on their own).
+    init_rate_limit: int = contract.INIT_RATE_LIMIT_PER_MINUTE
+    status_rate_limit: int = contract.STATUS_RATE_LIMIT_PER_MINUTE
+    posting_rate_window: float = 60.0
+    #: Direct posts per creator per 24 h, all apps together (spam_risk_too_many_posts).
+    daily_post_cap: int = contract.DAILY_POST_CAP
+    #: Pending inbox shares per creator per 24 h (spam_risk_too_many_pending_share).
+    pending_share_cap: int = contract.PENDING_SHARE_CAP
+    #: Creators an unaudited app may post for per 24 h (reached_active_user_cap).
+    unaudited_user_cap: int = contract.UNAUDITED_USER_CAP
+
+    # --- Display API: videos (docs/TIKTOK-API.md section 11) ---------------------------
+    #: Requests per window on video/list, and on video/query, each endpoint on its own.
+    video_rate_limit: int = contract.VIDEO_RATE_LIMIT_PER_MINUTE
+    #: Length of their sliding window in seconds.
+    video_rate_window: float = 60.0
+    #: Whose requests share a window [?]: every token of the "app", or each access "token".
+    video_rate_scope: str = "app"
+    #: A max_count above 20 [?]: "reject" (400 invalid_params) or "clamp" (20 videos).
+    video_max_count_over: str = "reject"
+    #: has_more [?]: "exact" (false on the last page) or "lazy" (true whenever a page is full: an empty one may follow).
+    video_has_more: str = "exact"
+    #: video/list also lists the photo posts the sandbox published [?].
+    video_list_photos: bool = False
+
+    # --- Webhooks (docs/TIKTOK-API.md section 10; delivered to App.webhook_url) ----------
+    #: Real seconds before the first retry of a delivery not answered 200; each retry waits
+    #: twice as long as the one before (tests shrink it to 0.05).
+    webhook_retry_base: float = 60.0
+    #: Attempts of one delivery at most (the first included); 13 fit TikTok's 72 h at 60 s.
+    webhook_max_attempts: int = 13
+    #: Real seconds after the first attempt past which no retry is made (TikTok: 72 h).
+    webhook_retry_horizon: float = 72 * 3600.0
+    #: Extra copies of each delivery answered 200, sent again after webhook_retry_base (at least once).
+    webhook_duplicates: int = 0
+    #: "valid", "wrong_secret" (signed with another secret), "tampered_body" (the body changed
+    #: after signing) or "missing" (no TikTok-Signature header).
+    webhook_signature: str = "valid"
+    #: The signature's ``t``: "now", "stale" or "future" (webhook_timestamp_skew off, either way).
+    webhook_timestamp: str = "now"
+    #: Seconds a "stale" or "future" ``t`` is off (a receiver's usual tolerance is 300).
+    webhook_timestamp_skew: float = 600.0
+    #: "in_order" (queued order) or "shuffled" (each batch of due deliveries out of order).
+    webhook_order: str = "in_order"
+
     def __setattr__(self, name: str, value: Any) -> None:
         choices = _CHOICES.get(name)
         if choices is not None and value not in choices:
             raise ValueError(f"{name} must be one of {list(choices)}, not {value!r}")
-        if name in _POSITIVE and (isinstance(value, bool) or not value > 0):
+        if name in _POSITIVE and (isinstance(value, bool) or not isinstance(value, int | float) or not value > 0):
             raise ValueError(f"{name} must be a positive number, not {value!r}")
+        if name in _POSITIVE_INT and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        if name in _NON_NEGATIVE_INT and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+        if name in _NON_NEGATIVE and (isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0):
+            raise ValueError(f"{name} must be a non-negative number, not {value!r}")
+        if name in _BOOLEAN and not isinstance(value, bool):
+            raise ValueError(f"{name} must be True or False, not {value!r}")
         object.__setattr__(self, name, value)
+
+    @property
+    def chunk_bounds(self) -> tuple[int, int, int]:
+        """(smallest chunk, largest chunk or single-chunk video, largest last chunk) in bytes."""
+        return CHUNK_BOUNDS[self.chunk_size_unit]
 
     @property
     def access_token_lifetime(self) -> int:

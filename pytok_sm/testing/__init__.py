@@ -13,7 +13,9 @@
   :class:`CassetteMismatch`, :class:`CassetteUnplayed`) or records it, scrubbed by a
   :class:`Scrubber`; :class:`CassetteLibrary` holds a test module's cassettes;
   :func:`vcr_config` and :func:`make_vcr` configure vcrpy yourself, with the
-  :func:`match_body` matcher; :func:`find_unscrubbed` scans a cassette for secrets. The
+  :func:`match_content_range` and :func:`match_body` matchers (an upload's body is recorded
+  as its length and sha256, never its bytes); :func:`find_unscrubbed` scans a cassette for
+  secrets. The
   pytest plugin (:mod:`pytok_sm.testing.plugin`) adds the ``pytok_vcr`` /
   ``pytok_cassette`` fixtures and ``--pytok-record``.
 
@@ -36,7 +38,7 @@ from __future__ import annotations
 from ._browser import BrowserError, FakeBrowser
 from ._clock import FakeClock
 from ._deterministic import DeterministicRandom
-from ._match import match_body
+from ._match import match_body, match_content_range
 from ._replay import (
     CassetteError,
     CassetteLibrary,
@@ -65,6 +67,7 @@ __all__ = [
     "find_unscrubbed",
     "make_vcr",
     "match_body",
+    "match_content_range",
     "use_cassette",
     "vcr_config",
 ]

@@ -3,8 +3,8 @@
 The value side of scrubbing, shared by the scrubber (:mod:`._scrub`, whose
 :class:`~pytok_sm.testing.Scrubber` is a :class:`Rewriter`) and the scanner
 (:mod:`._scan`): the field names that hold secrets, what their placeholders look like,
-what a token-shaped value is, the canonical forms of values that change on every run, and
-the numbering of placeholders in JSON and free text.
+what a token-shaped value is, the canonical forms of values that change on every run (log
+ids, TikTok's numeric ids), and the numbering of placeholders in JSON and free text.
 
 Example:
     >>> TOKEN_RE.findall("Bearer act.scrubbed-1, then rft.live0refresh0value")
@@ -14,6 +14,8 @@ Example:
     ('act.scrubbed-1', 'scrubbed-code-given-1')
     >>> rewrite.placeholder("act.live0access0value", "token"), rewrite.placeholder("s3cr3t", "client_secret")
     ('act.scrubbed-1', 'scrubbed-client-secret')
+    >>> rewrite.canonical_id("v_pub_file~v2-1.7493784938978805793"), rewrite.canonical_id(8412581418884590691)
+    ('v_pub_file~v2-1.7000000000000000001', 7000000000000000002)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "CLIENT_SECRET_PLACEHOLDER",
     "CODE_VERIFIER_PLACEHOLDER",
     "COOKIE_PLACEHOLDER",
+    "ID_FIELDS",
     "LOG_ID_HEADER",
     "LOOPBACK",
     "LOOPBACK_PORT_PLACEHOLDER",
@@ -56,7 +59,8 @@ LOG_ID_STAMP: Final = "20260101000000"
 #: Values that never come back in an answer: one fixed placeholder each.
 FIXED: Final = {"client_secret": CLIENT_SECRET_PLACEHOLDER, "code_verifier": CODE_VERIFIER_PLACEHOLDER}
 #: Values that an answer hands out and a later request sends back: numbered placeholders.
-NUMBERED: Final = frozenset({"code", "access_token", "refresh_token", "token"})
+#: (An upload URL's ``upload_token`` makes the URL a credential.)
+NUMBERED: Final = frozenset({"code", "access_token", "refresh_token", "token", "upload_token"})
 SECRET_NAMES: Final = frozenset(FIXED) | NUMBERED
 TOKEN_PREFIXES: Final = ("act.", "rft.", "clt.")
 LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -73,6 +77,15 @@ URL_SECRET_RE: Final = re.compile(r"(?<=[?&])(" + "|".join(sorted(SECRET_NAMES))
 LOOPBACK_PORT_RE: Final = re.compile(r"^(https?://(?:127\.0\.0\.1|localhost|\[::1\])):(\d+)(?=/|$)")
 LOG_ID_HEADER: Final = "x-tt-logid"
 CANONICAL_LOG_ID_RE: Final = re.compile(rf"^{LOG_ID_STAMP}[0-9A-F]{{20}}$")
+#: Fields (JSON, or URL parameters) holding TikTok's numeric ids, new on every run: not
+#: secret, but made canonical so that recording again gives the same file.
+ID_FIELDS: Final = frozenset({"publish_id", "upload_id", "publicaly_available_post_id"})
+#: ``prefix.digits`` (a publish_id) or bare digits (an upload id, a post id).
+_ID_RE: Final = re.compile(r"^(.*\.)?(\d{6,20})$")
+_ID_BASE: Final = 7 * 10**18  # TikTok's ids are 19-digit numbers; canonical ones are 70000000000000…
+_GIVEN_IDS: Final = 100_000  # ids first met in a request: 7000000000000100001, …
+CANONICAL_ID_RE: Final = re.compile(r"^7000000000000[01]\d{5}$")
+URL_ID_RE: Final = re.compile(r"(?<=[?&])(" + "|".join(sorted(ID_FIELDS)) + r")=(\d+)")
 
 
 class Rewriter:
@@ -92,6 +105,7 @@ class Rewriter:
         canonical_origin: str = API_ORIGIN,
         volatile_params: Iterable[str] = (),
         canonical_log_ids: bool = True,
+        canonical_ids: bool = True,
         aliases: Mapping[str, str] | None = None,
     ) -> None:
         self.canonical_origin = canonical_origin.rstrip("/")
@@ -99,11 +113,14 @@ class Rewriter:
         self._origins = {o.rstrip("/") for o in api_origins}
         self._volatile = tuple(volatile_params)
         self._canonical_log_ids = canonical_log_ids
+        self._canonical_ids = canonical_ids
         self._lock = threading.RLock()
         self._values: dict[str, str] = {}
         self._counters = {True: 0, False: 0}
         self._log_ids: dict[str, str] = {}
         self._volatile_values: dict[tuple[str, str], str] = {}
+        self._ids: dict[str, str] = {}
+        self._id_counters = {True: 0, False: 0}
 
     def placeholder(self, value: str, name: str, *, given: bool = False) -> str:
         """The placeholder of a secret ``value`` found under ``name`` (stable per value).
@@ -134,6 +151,23 @@ class Rewriter:
                 self._log_ids[value] = f"{LOG_ID_STAMP}{len(self._log_ids) + 1:020X}"
             return self._log_ids[value]
 
+    def canonical_id(self, value: Any, *, given: bool = False) -> Any:
+        """The canonical form of one of TikTok's numeric ids (a ``publish_id``'s number after
+        its last dot, an upload or post id, as text or number): numbered in order of
+        appearance, in two series like placeholders; anything else is returned as it is."""
+        if isinstance(value, list):
+            return [self.canonical_id(item, given=given) for item in value]
+        number = isinstance(value, int) and not isinstance(value, bool)
+        match = _ID_RE.match(str(value)) if number or isinstance(value, str) else None
+        if not self._canonical_ids or match is None or CANONICAL_ID_RE.match(match.group(2)):
+            return value
+        with self._lock:
+            if match.group(2) not in self._ids:
+                self._id_counters[given] += 1
+                self._ids[match.group(2)] = str(_ID_BASE + _GIVEN_IDS * given + self._id_counters[given])
+            canonical = self._ids[match.group(2)]
+        return int(canonical) if number else (match.group(1) or "") + canonical
+
     def _scrub_json_text(self, text: str, *, given: bool) -> str | None:
         try:
             value = json.loads(text)
@@ -153,6 +187,8 @@ class Rewriter:
                 elif isinstance(item, str) and key in SECRET_NAMES and not (key == "code" and parent == "error"):
                     # (error.code is "ok" or "access_token_invalid": a status, not a code)
                     out[key] = self.placeholder(item, key, given=given)
+                elif key in ID_FIELDS:
+                    out[key] = self.canonical_id(item, given=given)
                 else:
                     out[key] = self._scrub_json(item, parent=key, given=given)
             return out
@@ -172,6 +208,7 @@ class Rewriter:
             text = text.replace(origin, self.canonical_origin)
         if "=" in text:
             text = URL_SECRET_RE.sub(lambda m: self._url_secret(m, given), text)
+            text = URL_ID_RE.sub(lambda m: f"{m.group(1)}={self.canonical_id(m.group(2), given=given)}", text)
             for name in self._volatile:
                 text = re.sub(rf"(?<=[?&]){re.escape(name)}=([^&#\s\"'<>]*)", self._volatile_sub(name), text)
         return TOKEN_RE.sub(lambda m: self.placeholder(m.group(0), "token", given=given), text)

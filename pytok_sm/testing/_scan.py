@@ -28,7 +28,7 @@ __all__ = ["PLACEHOLDER_MARKERS", "SECRET_SHAPED_RE", "Finding", "find_unscrubbe
 #: Secret-looking text: a long token-shaped value, a form secret with a value, a bearer
 #: credential. A hit that contains one of :data:`PLACEHOLDER_MARKERS` is a placeholder.
 SECRET_SHAPED_RE: Final = re.compile(
-    r"(act|rft|clt)\.[A-Za-z0-9_\-]{16,}|(client_secret|code_verifier|refresh_token)=[A-Za-z0-9_\-]{8,}"
+    r"(act|rft|clt)\.[A-Za-z0-9_\-]{16,}|(client_secret|code_verifier|refresh_token|upload_token)=[A-Za-z0-9_\-]{8,}"
     r"|Bearer [A-Za-z0-9_.\-]{16,}"
 )
 #: Words that mark a hit of :data:`SECRET_SHAPED_RE` as a placeholder, not a secret.

@@ -11,19 +11,28 @@ that forgets a field still fails to match:
   the next request sends back keeps its number, so a client that sends the *old* refresh
   token after a rotation fails to match;
 * the ``Authorization`` header keeps its scheme (``Bearer act.scrubbed-1``);
+* an upload URL is a credential: its ``upload_token`` becomes a numbered placeholder
+  (``scrubbed-upload-token-1``) in the init's answer and in the ``PUT`` alike, the URL's
+  shape kept;
+* an upload's body (a video chunk, any media or other non-text body) is recorded as its
+  length and sha256 (:mod:`._upload`), never its bytes;
 * JSON answers (whatever the charset of their content type) get the same treatment for
   ``access_token``, ``refresh_token``, ``token`` and a bare ``code``, and a ``code`` inside a
   URL (the QR ``redirect_uri``); any other token-shaped string (``act.``/``rft.``/``clt.``)
   anywhere in a body is scrubbed too;
 * volatile values are made canonical: ``log_id`` s (body and ``X-Tt-Logid``), the ``Date``
-  header, the port of a loopback ``redirect_uri`` (``http://127.0.0.1:PORT/callback/``) and
-  the origin of a local emulator (``http://127.0.0.1:54321`` becomes
-  ``https://open.tiktokapis.com``, so cassettes read like TikTok's);
+  header, TikTok's numeric ids (the number of a ``publish_id``, ``upload_id``, public post
+  ids: ``v_pub_file~v2-1.7000000000000000001``; not secrets), the port of a loopback
+  ``redirect_uri`` (``http://127.0.0.1:PORT/callback/``) and the origin of a local emulator
+  (``http://127.0.0.1:54321`` becomes ``https://open.tiktokapis.com``, so cassettes read
+  like TikTok's);
 * browser pages are not TikTok API traffic and are never recorded: the authorize page
-  (``/v2/auth/...``) and any loopback request outside ``/v2/`` (the app's own callback).
+  (``/v2/auth/...``) and any loopback request outside ``/v2/`` and ``/upload/`` (the app's
+  own callback).
 
 vcrpy applies the request scrubber to the live request before matching, so replay matches
-on method, scheme, host, port, path, query and the scrubbed body (:mod:`._match`).
+on method, scheme, host, port, path, query, ``Content-Range`` and the scrubbed body (an
+upload's by length and sha256; :mod:`._match`).
 
 Example:
     >>> from vcr.request import Request
@@ -44,10 +53,12 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import _upload as upload
 from ._rewrite import (
     AUTHORIZATION_PLACEHOLDER,
     CANONICAL_DATE,
     COOKIE_PLACEHOLDER,
+    ID_FIELDS,
     LOG_ID_HEADER,
     LOOPBACK,
     LOOPBACK_PORT_PLACEHOLDER,
@@ -61,6 +72,10 @@ if TYPE_CHECKING:
     from vcr.request import Request as VcrRequest
 
 __all__ = ["Scrubber", "header"]
+
+#: Paths of a loopback origin that are the API (an emulator's), not the app's own pages:
+#: the API and the upload host.
+_API_PATHS = ("/v2/", "/upload/")
 
 
 class Scrubber(Rewriter):
@@ -76,11 +91,13 @@ class Scrubber(Rewriter):
     (:func:`vcr_config`, :func:`make_vcr` and :func:`use_cassette` do).
 
     ``api_origins`` are extra origins to rewrite to ``canonical_origin`` (any loopback
-    origin serving ``/v2/`` is rewritten anyway); ``volatile_params`` are URL parameters in
+    origin serving ``/v2/`` or ``/upload/`` is rewritten anyway); ``volatile_params`` are URL parameters in
     answers whose values change on every run without meaning anything (e.g. an emulator's
-    session id), made canonical so that re-recording gives the same file; ``aliases``
-    replace public values wherever they appear (e.g. a real app's ``client_key`` by the one
-    the tests use). :meth:`paused` lets requests through unrecorded.
+    session id), made canonical so that re-recording gives the same file;
+    ``canonical_log_ids=False`` and ``canonical_ids=False`` keep TikTok's log ids and its
+    numeric ids (publish, upload and post ids) as they came; ``aliases`` replace public
+    values wherever they appear (e.g. a real app's ``client_key`` by the one the tests use).
+    :meth:`paused` lets requests through unrecorded.
 
     Example:
         >>> scrub = Scrubber()
@@ -128,7 +145,7 @@ class Scrubber(Rewriter):
         origin = f"{parts.scheme}://{parts.netloc}"
         if parts.path.startswith("/v2/auth/"):
             return None  # the authorize page and its form: the person's browser, not the API
-        if origin in self._origins or (host in LOOPBACK and parts.path.startswith("/v2/")):
+        if origin in self._origins or (host in LOOPBACK and parts.path.startswith(_API_PATHS)):
             with self._lock:
                 self._origins.add(origin)
             origin = self.canonical_origin
@@ -139,14 +156,17 @@ class Scrubber(Rewriter):
         self._scrub_request_headers(request)
         body = request.body
         if isinstance(body, (bytes, bytearray)) and body:
-            request.body = self._scrub_request_body(bytes(body), header(request.headers, "content-type"))
+            if upload.is_media(request.headers) or upload.read_record(body) is not None:
+                request.body = upload.digest_record(body)  # the bytes are dropped here, as soon as seen
+            else:
+                request.body = self._scrub_request_body(body, header(request.headers, "content-type"))
         return request
 
     def _scrub_query(self, query: str) -> str:
         if not query:
             return query
         pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
-        if not any(name in SECRET_NAMES or name == "redirect_uri" for name, _ in pairs):
+        if not any(name in SECRET_NAMES or name in ID_FIELDS or name == "redirect_uri" for name, _ in pairs):
             return query
         return urllib.parse.urlencode([(name, self._field(name, value)) for name, value in pairs])
 
@@ -155,6 +175,8 @@ class Scrubber(Rewriter):
             return self.placeholder(value, name, given=True)
         if name == "redirect_uri":
             return LOOPBACK_PORT_RE.sub(rf"\1:{LOOPBACK_PORT_PLACEHOLDER}", value)
+        if name in ID_FIELDS:
+            return str(self.canonical_id(value, given=True))
         return self._scrub_text(value, given=True)
 
     def _scrub_request_headers(self, request: VcrRequest) -> None:
@@ -173,12 +195,12 @@ class Scrubber(Rewriter):
             elif lowered == "cookie":
                 headers[name] = COOKIE_PLACEHOLDER
 
-    def _scrub_request_body(self, body: bytes, content_type: str) -> bytes:
+    def _scrub_request_body(self, body: bytes | bytearray, content_type: str) -> bytes:
         kind = content_type.split(";", 1)[0].strip().lower()
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
-            return body
+            return upload.digest_record(body)  # not text: bytes of a file, never written out
         if kind == "application/x-www-form-urlencoded":
             pairs = urllib.parse.parse_qsl(text, keep_blank_values=True)
             return urllib.parse.urlencode([(name, self._field(name, value)) for name, value in pairs]).encode()

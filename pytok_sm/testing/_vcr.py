@@ -1,5 +1,6 @@
 """VCR configuration: vcrpy set up to scrub with a fresh :class:`~pytok_sm.testing.Scrubber`
-per cassette and to match with :data:`~._match.MATCH_ON`.
+per cassette and to match with :data:`~._match.MATCH_ON` (its own matchers, ``pytok_range``
+and ``pytok_body``, registered).
 
 :func:`vcr_config` is for pytest-recording's ``vcr_config`` fixture (or any
 ``vcr.use_cassette`` call), :func:`make_vcr` for plain vcrpy. vcrpy is imported only when
@@ -10,8 +11,8 @@ plugin to record instead of replaying.
 
 Example:
     >>> config = vcr_config(volatile_params=["qrcode_id"])
-    >>> config["match_on"][-1], config["record_on_exception"]
-    ('pytok_body', False)
+    >>> config["match_on"][-2:], config["record_on_exception"]
+    (('pytok_range', 'pytok_body'), False)
     >>> make_vcr("cassettes/mine").record_mode.value
     'none'
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Final
 
-from ._match import MATCH_ON, match_body
+from ._match import MATCH_ON, MATCHERS
 from ._scrub import Scrubber
 
 if TYPE_CHECKING:
@@ -58,13 +59,15 @@ def vcr_config(**scrubber_options: Any) -> dict[str, Any]:
     """Keyword arguments for ``vcr.use_cassette`` (e.g. pytest-recording's ``vcr_config``
     fixture), with a fresh :class:`Scrubber`: call it once per cassette.
 
-    The ``pytok_body`` matcher is registered on pytest-recording's VCR by pytok_sm's pytest
-    plugin; with plain vcrpy use :func:`make_vcr`, which registers it.
+    The ``pytok_range`` and ``pytok_body`` matchers are registered on pytest-recording's VCR
+    by pytok_sm's pytest plugin; with plain vcrpy use :func:`make_vcr`, which registers them
+    (or register :func:`~pytok_sm.testing.match_content_range` and
+    :func:`~pytok_sm.testing.match_body` under those names yourself).
 
     Example:
         >>> config = vcr_config()
         >>> config["match_on"]
-        ('method', 'scheme', 'host', 'port', 'path', 'query', 'pytok_body')
+        ('method', 'scheme', 'host', 'port', 'path', 'query', 'pytok_range', 'pytok_body')
     """
     scrubber = Scrubber(**scrubber_options)
     return {
@@ -91,7 +94,7 @@ def make_vcr(
 
     Example:
         >>> my_vcr = make_vcr("cassettes/mine")
-        >>> my_vcr.record_mode.value, "pytok_body" in my_vcr.matchers
+        >>> my_vcr.record_mode.value, {"pytok_range", "pytok_body"} <= set(my_vcr.matchers)
         ('none', True)
     """
     require_vcr()
@@ -113,7 +116,8 @@ def make_vcr(
         record_on_exception=False,
         path_transformer=vcr.VCR.ensure_suffix(".yaml"),
     )
-    instance.register_matcher("pytok_body", match_body)
+    for name, matcher in MATCHERS.items():
+        instance.register_matcher(name, matcher)
     return instance
 
 

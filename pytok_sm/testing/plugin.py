@@ -17,8 +17,8 @@ made it) with one :class:`~pytok_sm.testing.CassetteMismatch` naming the command
 records the test again, in place of vcrpy's error; answers left unasked are reported
 (:class:`~pytok_sm.testing.CassetteUnplayed`, at teardown) only after a test that passed.
 
-With pytest-recording, the plugin registers the ``pytok_body`` matcher that
-:func:`pytok_sm.testing.vcr_config` names, so ``vcr_config`` can return it as is.
+With pytest-recording, the plugin registers the ``pytok_range`` and ``pytok_body`` matchers
+that :func:`pytok_sm.testing.vcr_config` names, so ``vcr_config`` can return it as is.
 
 vcrpy is imported only when a cassette fixture is used.
 """
@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import CassetteLibrary, CassetteMismatch, FakeClock, capture_transitions, match_body
+from . import CassetteLibrary, CassetteMismatch, FakeClock, capture_transitions
+from ._match import MATCHERS
 from ._replay import mismatch_message, raise_if_unplayed
 from ._vcr import RECORD_ENV, recording_requested, require_vcr
 
@@ -72,8 +73,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    """pytest-recording's hook: make ``match_on=("...", "pytok_body")`` resolvable."""
-    vcr.register_matcher("pytok_body", match_body)
+    """pytest-recording's hook: make ``match_on=("...", "pytok_range", "pytok_body")`` resolvable."""
+    for name, matcher in MATCHERS.items():
+        vcr.register_matcher(name, matcher)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -98,7 +98,7 @@ def test_the_readme_path_on_a_fresh_machine(machine: Machine) -> None:
 
     demo = machine.pytok("demo")
     assert demo.returncode == 0, demo.stderr
-    assert "Done: logged in, read the profile, refreshed and revoked, all against the sandbox." in demo.stdout
+    assert "Done: logged in, read the profile, refreshed, posted a video and revoked, all against the sandbox." in demo.stdout
 
     start = machine.pytok("sandbox", "start")
     assert start.returncode == 0, start.stderr

@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from pytok_sm import _errors as errors
 from pytok_sm._callback import Callback
 from pytok_sm._http import Response
+from pytok_sm.flows import Flow
+from pytok_sm.testing import FakeClock
+
+#: A step of a scenario: a result, "cancel", "advance:N" (move the clock), or a callable(flow) -> result.
+Step = Any
+
+
+@dataclass
+class Scenario:
+    """A flow fed canned results must end in ``final`` (with ``error`` when it failed)."""
+
+    name: str
+    make: Callable[[FakeClock], Flow]
+    steps: list[Step]
+    final: str
+    error: type[errors.TikTokError] | None = None
 
 
 def answer(body: Any, status: int = 200, **headers: str) -> Response:

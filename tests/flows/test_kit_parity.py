@@ -38,6 +38,11 @@ KIT_PUBLIC = sorted([
     "refresh_access_token", "revoke_access_token",
     "begin_browser_login", "complete_browser_login", "config", "get_user_info", "granted_scopes", "load_token",
     "run", "token", "update_scopes",
+    # the Content Posting API (issue 15)
+    "cancel_post", "creator_info", "post_photos", "post_video", "prepare_post_video", "publish_status",
+    "resume_post", "run_post",
+    # the Display API's videos
+    "list_videos", "query_videos",
 ])
 
 
@@ -60,6 +65,13 @@ def test_every_method_takes_the_same_parameters_on_both_kits(name: str) -> None:
         (p.name, p.kind, p.default) for p in async_.parameters.values()
     ]
     assert "kwargs" not in sync.parameters and all(p.kind is not p.VAR_KEYWORD for p in sync.parameters.values())
+
+
+@pytest.mark.parametrize("name", ["post_video", "post_photos", "run_post", "resume_post", "publish_status"])
+def test_the_posting_waits_take_a_post_board_on_both_kits(name: str) -> None:
+    for kit in (pytok_sm.LoginKit, pytok_sm.AsyncLoginKit):
+        events = inspect.signature(getattr(kit, name)).parameters["events"]
+        assert (events.kind, events.default) == (events.KEYWORD_ONLY, None), (kit, name)
 
 
 def test_the_kit_keywords_are_configs_fields_and_nothing_is_restated() -> None:

@@ -7,7 +7,6 @@ must reach. The coverage test proves the scenarios together take every edge of e
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -31,7 +30,9 @@ from pytok_sm.flows._effects import (
 from pytok_sm.stores import Account, StoreUnavailable
 from pytok_sm.testing import FakeClock, capture_transitions
 
-from .canned import answer, callback, html_error, oauth_error, qr_answer, rate_limited, token_answer
+from .canned import Scenario, answer, callback, html_error, oauth_error, qr_answer, rate_limited, token_answer
+from .posting_scenarios import POSTING_SCENARIOS
+from .video_scenarios import VIDEO_SCENARIOS
 
 CONFIG = Config("aw_key", "aw_secret", port=0, redirect_uri="http://127.0.0.1:*/callback/")
 TICKET = "T" * 64
@@ -39,15 +40,6 @@ REDIRECT = "http://127.0.0.1:4242/callback/"
 PORT = 4242
 
 Step = Any  # a result, "cancel", "advance:N" (move the clock), or a callable(flow) -> result
-
-
-@dataclass
-class Scenario:
-    name: str
-    make: Callable[[FakeClock], Flow]
-    steps: list[Step]
-    final: str
-    error: type[errors.TikTokError] | None = None
 
 
 def browser(clock: FakeClock) -> Flow:
@@ -225,6 +217,8 @@ SCENARIOS = [
              "failed", errors.AccessTokenInvalid),
     Scenario("user_info: cancelled before start", user_info, ["cancel"], "cancelled", errors.FlowCancelled),
     Scenario("user_info: cancelled", user_info, ["cancel"], "cancelled", errors.FlowCancelled),
+    *POSTING_SCENARIOS,
+    *VIDEO_SCENARIOS,
 ]
 
 # Scenarios named "cancelled before start" cancel before start(); all others start first.

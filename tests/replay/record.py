@@ -8,10 +8,12 @@
 
 Each scenario runs against a fresh bundled emulator (:class:`pytok_sm.sandbox.Sandbox`, real
 HTTP on 127.0.0.1, no network) with the same code the replay tests run
-(:mod:`tests.replay.scenarios`), through :func:`pytok_sm.testing.use_cassette` in record
-mode: secrets become placeholders, the emulator's address becomes TikTok's, volatile values
-become canonical, so recording twice gives the same bytes. A scenario whose run does not do
-what it says (its ``expect`` fails) writes no cassette and stops the recorder.
+(:mod:`tests.replay.scenarios`, :mod:`tests.replay.posting_scenarios`), through
+:func:`pytok_sm.testing.use_cassette` in record mode: secrets become placeholders (an upload
+URL's ``upload_token`` too), the emulator's address becomes TikTok's, volatile values become
+canonical, an upload's body is written as its length and sha256, so recording twice gives
+the same bytes. A scenario whose run does not do what it says (its ``expect`` fails) writes
+no cassette and stops the recorder.
 
 ``--real`` records the scenarios a person can stage (those with a ``person`` line in
 ``--list``) against real TikTok with the app in ``PYTOK_CLIENT_KEY`` / ``PYTOK_CLIENT_SECRET``
@@ -39,6 +41,7 @@ import shutil
 import sys
 import tempfile
 import traceback
+import urllib.parse
 import webbrowser
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,11 +52,13 @@ from pytok_sm import LoginKit
 from pytok_sm.sandbox import Sandbox, default_apps
 from pytok_sm.testing import Scrubber, capture_transitions, use_cassette
 
+from .posting_scenarios import POSTING_SCENARIOS
 from .scenarios import (
     CASSETTES,
     CLIENT_KEY,
     RECORD_COMMAND,
     SCENARIOS,
+    SCOPES,
     SCRUB_OPTIONS,
     STATE_LENGTH,
     TICKET_LENGTH,
@@ -65,8 +70,10 @@ from .scenarios import (
     select,
 )
 
-__all__ = ["RealWorld", "Recording", "main", "record", "record_real"]
+__all__ = ["ALL_SCENARIOS", "RealWorld", "Recording", "main", "record", "record_real"]
 
+#: Every scenario the recorder knows: the logins, then the posts.
+ALL_SCENARIOS = (*SCENARIOS, *POSTING_SCENARIOS)
 ENV_CLIENT_KEY = "PYTOK_CLIENT_KEY"
 ENV_CLIENT_SECRET = "PYTOK_CLIENT_SECRET"
 REAL_OUT = Path("real-cassettes")
@@ -77,7 +84,8 @@ class Recording:
     """What a recording run wrote, and every secret it used (to prove none was written).
 
     ``secrets`` maps a label (never printed with its value) to each secret: the client
-    secret, every token, code and QR polling token the emulator issued, every PKCE verifier.
+    secret, every token, code and QR polling token the emulator issued, every PKCE verifier,
+    every upload URL's token.
     ``public`` holds the values drawn from the deterministic source that travel in cassettes
     by design (QR ``state`` and ``client_ticket``): public by construction, not secrets.
     """
@@ -100,7 +108,7 @@ def record(
     test gives a unique one and then looks for it in every cassette).
     """
     recording = Recording()
-    for scenario in select(list(names) if names else None):
+    for scenario in select(list(names) if names else None, ALL_SCENARIOS):
         target = out / scenario.cassette
         apps = None
         if client_secret is not None:
@@ -110,8 +118,9 @@ def record(
             # Written aside first: a run that does not do what the scenario says (or that
             # breaks the emulator) leaves the committed cassette untouched.
             draft = Path(staging) / target.name
-            with use_cassette(draft, record=True, **SCRUB_OPTIONS) as cassette:
-                outcome = run(scenario, SandboxWorld(sb))
+            scrubber = _Watching(**SCRUB_OPTIONS)
+            with use_cassette(draft, record=True, scrubber=scrubber) as cassette:
+                outcome = run(scenario, SandboxWorld(sb, scrubber))
                 interactions = len(cassette)
             scenario.expect(outcome)
             if sb.errors:
@@ -119,9 +128,27 @@ def record(
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(draft, target)
             _inventory(recording, scenario.name, sb, outcome.drawn)
+            for number, token in enumerate(scrubber.upload_tokens, 1):
+                recording.secrets[f"{scenario.name}: upload token #{number}"] = token
         recording.paths[scenario.name] = target
         log(f"recorded {_shown(target)} ({interactions} interaction{'s' * (interactions != 1)}): {scenario.summary}")
     return recording
+
+
+class _Watching(Scrubber):
+    """The recording's scrubber, noting the token of every upload URL on the wire (the
+    emulator keeps them to itself), so that the inventory can prove none was written."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.upload_tokens: list[str] = []
+
+    def request(self, request: Any) -> Any:
+        # (vcrpy also hands over requests this scrubber already scrubbed: placeholders are skipped)
+        for name, value in urllib.parse.parse_qsl(urllib.parse.urlsplit(request.uri).query):
+            if name == "upload_token" and not value.startswith("scrubbed-") and value not in self.upload_tokens:
+                self.upload_tokens.append(value)
+        return super().request(request)
 
 
 def _inventory(recording: Recording, name: str, sb: Sandbox, drawn: list[str]) -> None:
@@ -171,9 +198,9 @@ class RealWorld(World):
         self.kits.append(kit)
         return kit
 
-    def tokens(self) -> dict[str, Any]:
+    def tokens(self, scopes: Sequence[str] = SCOPES) -> dict[str, Any]:
         self.say("   first log in once in the browser: press Authorize (this login is not recorded)")
-        settings = kit_settings(open_browser=True, **self.settings)
+        settings = kit_settings(open_browser=True, scopes=tuple(scopes), **self.settings)
         with self.scrubber.paused(), LoginKit(self.client_key, self.client_secret, **settings) as kit:
             with capture_transitions() as login:
                 token = kit.oauth_server(timeout=300)
@@ -191,6 +218,12 @@ class RealWorld(World):
 
     def switch(self, name: str, value: Any) -> None:
         self._staged(f"the {name} reading")
+
+    def advance(self, seconds: float) -> None:
+        self._staged("time passing at TikTok")
+
+    def unrecorded(self, act: Callable[[World], Any]) -> None:
+        self._staged("what happened before the scenario")
 
     def browser(self, decision: str = "approve", *, challenge: str = "hex", expire_code: bool = False) -> Any:
         if expire_code:
@@ -232,7 +265,7 @@ def record_real(
     client_key, client_secret = environ.get(ENV_CLIENT_KEY, ""), environ.get(ENV_CLIENT_SECRET, "")
     if not client_key or not client_secret:
         raise SystemExit(f"--real needs the app's credentials in {ENV_CLIENT_KEY} and {ENV_CLIENT_SECRET}")
-    chosen = select(list(names)) if names else [s for s in SCENARIOS if s.person]
+    chosen = select(list(names), ALL_SCENARIOS) if names else [s for s in ALL_SCENARIOS if s.person]
     staged = [s.name for s in chosen if s.person is None]
     if staged:
         raise SystemExit(f"only the emulator can stage {', '.join(staged)}; see --list")
@@ -268,9 +301,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.list:
-        for scenario in SCENARIOS:
-            print(f"{scenario.name:24} {scenario.summary}")
-            print(f"{'':24} person (--real): {scenario.person or '- (emulator only)'}")
+        width = max(len(scenario.name) for scenario in ALL_SCENARIOS)
+        for scenario in ALL_SCENARIOS:
+            print(f"{scenario.name:{width}} {scenario.summary}")
+            print(f"{'':{width}} person (--real): {scenario.person or '- (emulator only)'}")
         return 0
     try:
         if args.real:

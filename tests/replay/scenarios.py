@@ -23,9 +23,10 @@ Example:
 from __future__ import annotations
 
 import base64
+import tempfile
 import threading
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,9 @@ from pytok_sm._errors import (
 from pytok_sm._pkce import RandomSource
 from pytok_sm.flows import QrFlow
 from pytok_sm.sandbox import DEFAULT_CLIENT_KEY, Sandbox, SandboxUser
-from pytok_sm.testing import DeterministicRandom, FakeBrowser, capture_transitions
+from pytok_sm.testing import DeterministicRandom, FakeBrowser, Scrubber, capture_transitions
+
+from .media import write_video
 
 #: The committed cassettes, one folder per flow.
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
@@ -110,13 +113,28 @@ class World:
         self.random = DrawLog(DeterministicRandom(SEED))
         #: Flows run to prepare a scenario (a login first), left out of its outcome.
         self.hidden_flows: set[str] = set()
+        self._files: tempfile.TemporaryDirectory[str] | None = None
 
     def kit(self, **overrides: Any) -> LoginKit:
         raise NotImplementedError
 
-    def tokens(self) -> dict[str, Any]:
-        """A fresh login's token answer to start from."""
+    def tokens(self, scopes: Sequence[str] = SCOPES) -> dict[str, Any]:
+        """A fresh login's token answer to start from (granting ``scopes``)."""
         raise NotImplementedError
+
+    def video(self, size: int) -> Path:
+        """A video file of ``size`` bytes, the same bytes in every world (:mod:`.media`);
+        removed when the scenario finishes."""
+        if self._files is None:
+            self._files = tempfile.TemporaryDirectory(prefix="pytok-cassette-media-")
+        return write_video(Path(self._files.name) / f"video-{size}.mp4", size)
+
+    def advance(self, seconds: float) -> None:
+        """The emulator's clock moves ``seconds`` ahead (an upload URL's hour passes)."""
+
+    def unrecorded(self, act: Callable[[World], Any]) -> None:
+        """What happened before the scenario (an earlier post today): ``act`` runs against
+        the emulator only, unrecorded, and its flows are left out of the outcome."""
 
     def kill(self, token: str) -> None:
         """The token dies behind the client's back (the user removed the app)."""
@@ -136,17 +154,22 @@ class World:
         return {}
 
     def finish(self) -> None:
-        """Wait for background helpers; close the kits."""
+        """Wait for background helpers; close the kits; remove the video files."""
         for kit in self.kits:
             kit.close()
+        if self._files is not None:
+            self._files.cleanup()
+            self._files = None
 
 
 class SandboxWorld(World):
     """Recording: the emulator, a scripted browser and phone, real HTTP on 127.0.0.1."""
 
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: Sandbox, scrubber: Scrubber | None = None) -> None:
         super().__init__()
         self.sb = sb
+        #: The recording's scrubber, paused for what is not part of the scenario.
+        self.scrubber = scrubber
         self._browsers: list[_SandboxBrowser] = []
 
     def kit(self, **overrides: Any) -> LoginKit:
@@ -158,11 +181,21 @@ class SandboxWorld(World):
         self.kits.append(kit)
         return kit
 
-    def tokens(self) -> dict[str, Any]:
-        return self.sb.issue_tokens(SCOPES)
+    def tokens(self, scopes: Sequence[str] = SCOPES) -> dict[str, Any]:
+        return self.sb.issue_tokens(scopes)
 
     def kill(self, token: str) -> None:
         self.sb.kill_token(token)
+
+    def advance(self, seconds: float) -> None:
+        self.sb.clock.advance(seconds)
+
+    def unrecorded(self, act: Callable[[World], Any]) -> None:
+        if self.scrubber is None:
+            raise RuntimeError("nothing to leave unrecorded: give SandboxWorld the recording's scrubber")
+        with self.scrubber.paused(), capture_transitions() as before:
+            act(self)
+        self.hidden_flows.update(event["flow_id"] for event in before)
 
     def fault(self, endpoint: str, kind: str, **params: Any) -> None:
         self.sb.faults.add(endpoint, kind, **params)
@@ -223,7 +256,7 @@ class ReplayWorld(World):
         self.kits.append(kit)
         return kit
 
-    def tokens(self) -> dict[str, Any]:
+    def tokens(self, scopes: Sequence[str] = SCOPES) -> dict[str, Any]:
         # Any distinct token-shaped values: the scrubber numbers them as it numbered the
         # emulator's (first seen, first numbered), so the recorded requests match.
         return {
@@ -232,7 +265,7 @@ class ReplayWorld(World):
             "open_id": SandboxUser().open_id,
             "refresh_expires_in": 15552000,
             "refresh_token": "rft.replay-refresh-token",
-            "scope": ",".join(SCOPES),
+            "scope": ",".join(scopes),
             "token_type": "Bearer",
         }
 
@@ -657,16 +690,16 @@ def by_name(name: str) -> Scenario:
     return _BY_NAME[name]
 
 
-def select(names: list[str] | tuple[str, ...] | None) -> list[Scenario]:
-    """Scenarios by name or by flow folder (``"qr"``); all of them for None or empty."""
+def select(names: list[str] | tuple[str, ...] | None, among: Sequence[Scenario] = SCENARIOS) -> list[Scenario]:
+    """Scenarios (of ``among``) by name or by flow folder (``"qr"``); all of them for None or empty."""
     if not names:
-        return list(SCENARIOS)
+        return list(among)
     chosen: list[Scenario] = []
     for name in names:
         name = name.removesuffix(".yaml").strip("/")
-        matches = [s for s in SCENARIOS if s.name == name or s.name.startswith(name + "/")]
+        matches = [s for s in among if s.name == name or s.name.startswith(name + "/")]
         if not matches:
-            raise KeyError(f"no scenario {name!r}; known: {', '.join(_BY_NAME)}")
+            raise KeyError(f"no scenario {name!r}; known: {', '.join(s.name for s in among)}")
         chosen.extend(m for m in matches if m not in chosen)
     return chosen
 

@@ -12,15 +12,18 @@ from pytok_sm.testing import find_unscrubbed
 from pytok_sm.testing._rewrite import API_ORIGIN
 from pytok_sm.testing._scan import SECRET_SHAPED_RE
 
-from .scenarios import CASSETTES, SCENARIOS, ReplayWorld
+from .record import ALL_SCENARIOS
+from .scenarios import CASSETTES, ReplayWorld
 
 FILES = sorted(CASSETTES.rglob("*.yaml"))
+#: Where requests go: TikTok's API, and (posting) the upload host of an init's upload_url.
+API_PATHS = (API_ORIGIN + "/v2/", API_ORIGIN + "/upload/video/?")
 
 
 def test_every_scenario_has_its_cassette_and_every_cassette_a_scenario() -> None:
-    expected = {CASSETTES / s.cassette for s in SCENARIOS}
+    expected = {CASSETTES / s.cassette for s in ALL_SCENARIOS}
     assert set(FILES) == expected
-    assert {p.parent.name for p in FILES} == {"browser", "qr", "refresh", "revoke", "user_info"}
+    assert {p.parent.name for p in FILES} == {"browser", "qr", "refresh", "revoke", "user_info", "post_video"}
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(CASSETTES)))
@@ -46,7 +49,7 @@ def test_requests_go_to_tiktok_and_loopback_ports_are_canonical(path: object) ->
     text = CASSETTES.joinpath(str(path)).read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     for interaction in data["interactions"]:
-        assert interaction["request"]["uri"].startswith(API_ORIGIN + "/v2/")
+        assert interaction["request"]["uri"].startswith(API_PATHS)
         assert "user-agent" not in interaction["request"]["headers"]
     # The emulator's port never shows: only the app's registered fixed redirect (3456, in a
     # QR confirmation) or the canonical loopback port of a wildcard redirect.

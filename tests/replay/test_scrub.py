@@ -6,6 +6,7 @@ vcrpy requests and answers are built by hand, so these tests need no emulator an
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import urllib.parse
 
@@ -188,3 +189,68 @@ def test_scrubbing_is_idempotent_on_what_it_wrote() -> None:
 def test_undecodable_bodies_are_left_alone() -> None:
     recorded = Scrubber().response(answer(b"\xff\xfe binary", "application/octet-stream"))
     assert recorded["body"]["string"] == b"\xff\xfe binary"
+
+
+# ---------------------------------------------------------------------------- posting: uploads, upload URLs, ids
+UPLOAD_HOST = "http://127.0.0.1:54321/upload/video/"
+
+
+def put(uri: str, body: bytes, content_type: str = "video/mp4", span: str | None = "bytes 0-5/6") -> Request:
+    headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
+    if span is not None:
+        headers["Content-Range"] = span
+    return Request("PUT", uri, body, headers)
+
+
+def test_an_upload_body_is_recorded_as_its_length_and_sha256() -> None:
+    out = Scrubber().request(put(UPLOAD_HOST + "?upload_id=1", b"\x00\x00\x00\x18ftyp"))
+    assert out is not None and out.uri.startswith("https://open.tiktokapis.com/upload/video/")  # the upload host is API
+    assert json.loads(out.body) == {"digest_of_upload_body": {"length": 8, "sha256": _sha(b"\x00\x00\x00\x18ftyp")}}
+    assert out.headers == {"Content-Type": "video/mp4", "Content-Range": "bytes 0-5/6"}  # the length is in the record
+    assert Scrubber().request(copy.deepcopy(out)).body == out.body  # a loaded record stays as it is
+
+
+@pytest.mark.parametrize(("content_type", "span", "body"), [
+    ("image/jpeg", None, b"JFIF0123"),
+    ("application/octet-stream", None, b"raw bytes"),
+    ("application/json", "bytes 0-1/2", b"{}"),  # a Content-Range says: a part of a file
+    ("text/plain", None, b"\xff\xfe not UTF-8"),  # not text, whatever it says
+])
+def test_media_and_other_non_text_bodies_are_digested_too(content_type: str, span: str | None, body: bytes) -> None:
+    out = Scrubber().request(put("https://upload.example/x", body, content_type, span))
+    assert out is not None and json.loads(out.body)["digest_of_upload_body"] == {"length": len(body), "sha256": _sha(body)}
+
+
+def test_the_upload_token_is_a_numbered_placeholder_in_the_answer_and_the_put_alike() -> None:
+    scrub = Scrubber()
+    scrub.request(Request("POST", "http://127.0.0.1:54321/v2/post/publish/video/init/", b"{}", {}))
+    init = scrub.response(answer({"data": {
+        "publish_id": "v_pub_file~v2-1.7493784938978805793",
+        "upload_url": f"{UPLOAD_HOST}?upload_id=8412581418884590691&upload_token=djRDiMGOXjvXUI8An_KGEyKSOoBI5FeF"}}))
+    data = json.loads(init["body"]["string"])["data"]
+    url = "https://open.tiktokapis.com/upload/video/?upload_id=7000000000000000002&upload_token=scrubbed-upload-token-1"
+    assert data == {"publish_id": "v_pub_file~v2-1.7000000000000000001", "upload_url": url}
+    sent = scrub.request(put(f"{UPLOAD_HOST}?upload_id=8412581418884590691&upload_token=djRDiMGOXjvXUI8An_KGEyKSOoBI5FeF",
+                             b"chunk!"))
+    assert sent is not None and sent.uri == url
+    status = scrub.request(Request("POST", "http://127.0.0.1:54321/v2/post/publish/status/fetch/",
+                                   b'{"publish_id": "v_pub_file~v2-1.7493784938978805793"}', {"Content-Type": "application/json"}))
+    assert status is not None and json.loads(status.body) == {"publish_id": "v_pub_file~v2-1.7000000000000000001"}
+    assert Scrubber().request(copy.deepcopy(sent)).uri == url  # a replay sends what the cassette said: unchanged
+
+
+def test_post_ids_are_canonical_numbers_and_ids_can_be_kept() -> None:
+    body = {"data": {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [7493784938978805793],
+                     "uploaded_bytes": 10}}
+    canonical = json.loads(Scrubber().response(answer(body))["body"]["string"])["data"]
+    assert canonical["publicaly_available_post_id"] == [7000000000000000001] and canonical["uploaded_bytes"] == 10
+    kept = json.loads(Scrubber(canonical_ids=False).response(answer(body))["body"]["string"])["data"]
+    assert kept["publicaly_available_post_id"] == [7493784938978805793]
+    given = Scrubber().request(Request("POST", "https://open.tiktokapis.com/v2/post/publish/status/fetch/",
+                                       b'{"publish_id": "v_inbox_file~v2.7123456789012345678"}',
+                                       {"Content-Type": "application/json; charset=UTF-8"}))
+    assert given is not None and json.loads(given.body)["publish_id"] == "v_inbox_file~v2.7000000000000100001"
+
+
+def _sha(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()

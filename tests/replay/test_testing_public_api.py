@@ -25,6 +25,7 @@ PUBLIC_NAMES = [
     "find_unscrubbed",
     "make_vcr",
     "match_body",
+    "match_content_range",
     "use_cassette",
     "vcr_config",
 ]

@@ -23,6 +23,7 @@ from pytok_sm.testing import (
     find_unscrubbed,
     make_vcr,
     match_body,
+    match_content_range,
     use_cassette,
     vcr_config,
 )
@@ -96,6 +97,7 @@ def test_record_mode_follows_pytok_record(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_vcr_config_works_with_plain_vcrpy(tmp_path: Path) -> None:
     recorder = vcr.VCR(cassette_library_dir=str(tmp_path))
+    recorder.register_matcher("pytok_range", match_content_range)
     recorder.register_matcher("pytok_body", match_body)
     with recorder.use_cassette("plain.yaml", record_mode="all", **vcr_config()):
         LoginKit("aw_key", "canary-secret-77", transport=tiktok_stand_in([]), token=SAVED).refresh_access_token()

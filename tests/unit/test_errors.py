@@ -37,6 +37,7 @@ from pytok_sm._errors import (
     TokenStoreError,
     TransportError,
 )
+from pytok_sm._posting_errors import PostingError  # noqa: E402 - the posting branch is drawn in its own module
 from pytok_sm.flows import StoreBusy  # noqa: E402 - the tree's leaves outside _errors
 from pytok_sm.stores import CorruptRecord, DecryptionFailed, EncryptionUnavailable, StoreUnavailable  # noqa: E402
 
@@ -79,6 +80,7 @@ BESIDE: dict[type[TikTokError], type[Exception]] = {
     DecryptionFailed: TokenStoreError,
     EncryptionUnavailable: TokenStoreError,
     StoreBusy: TokenStoreError,
+    PostingError: ApiError,
 }
 
 
@@ -331,6 +333,7 @@ def test_every_error_can_be_made_with_its_documented_arguments() -> None:
 
 def test_the_leaves_beside_the_error_module_can_be_made_and_read() -> None:
     samples = [StoreUnavailable("redis://h", "cannot be reached", "start it"), CorruptRecord("s", "k", "u", "p"),
-               DecryptionFailed("s", "k", "u", "p"), EncryptionUnavailable(), StoreBusy("busy")]
+               DecryptionFailed("s", "k", "u", "p"), EncryptionUnavailable(), StoreBusy("busy"),
+               PostingError("invalid_params", "The chunk size is invalid", publish_id="v_pub_file~v2-1.1")]
     assert {type(s) for s in samples} == set(BESIDE)
     assert all(str(sample) for sample in samples)

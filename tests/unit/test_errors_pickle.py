@@ -16,6 +16,7 @@ import pytest
 
 import pytok_sm
 from pytok_sm import _errors as errors
+from pytok_sm import _posting_errors as posting
 from pytok_sm._errors import (
     AccessTokenInvalid,
     AccountMismatch,
@@ -80,12 +81,29 @@ SAMPLES: dict[str, TikTokError] = {
     "ProtocolError": ProtocolError("TikTok's answer is not valid JSON", http_status=503, log_id="L-proto"),
     "TransportError": TransportError("connection reset", sent=True),
     "AccountMismatch": AccountMismatch("the refresh answer"),
+    # the posting branch (pytok_sm._posting_errors)
+    "PostingError": posting.PostingError("invalid_params", "The chunk size is invalid", publish_id="v_pub_file~v2-1.1",
+                                         rule="chunk_size_min", log_id="L-post", http_status=400, flow="post_video",
+                                         state="initialising"),
+    "CreatorCapReached": posting.CreatorCapReached("reached_active_user_cap", "cap", log_id="L-cap", http_status=200),
+    "PostingSpamRisk": posting.PostingSpamRisk("spam_risk_too_many_posts", "15 today", http_status=403),
+    "PrivacyLevelError": posting.PrivacyLevelError("privacy_level_option_mismatch", "SELF_ONLY only",
+                                                   rule="privacy_level"),
+    "MediaError": posting.MediaError("invalid_file_upload", "the file changed", rule="file_unchanged",
+                                     publish_id="v_pub_file~v2-1.2"),
+    "PostSettingsError": posting.PostSettingsError("invalid_params", "title too long", rule="title_length"),
+    "PostFailed": posting.PostFailed("v_pub_file~v2-1.3", "internal", flow="post_video", state="processing"),
+    "PostOutcomeUnknown": posting.PostOutcomeUnknown("read timeout", publish_id=None, flow="post_video",
+                                                     state="initialising"),
 }
+#: Every error class: the tree of _errors and its posting branch.
+NAMES = [*errors.__all__, *(name for name in posting.__all__ if name[0].isupper())]
 
 #: Fields a class sets (beyond flow and state) and what the test expects them to be.
 FIELDS = (
     "error", "description", "log_id", "http_status", "code", "api_message", "retry_after", "sent", "field",
-    "port", "reason", "missing", "what", "corrupt", "flow", "state", "transient",
+    "port", "reason", "missing", "what", "corrupt", "flow", "state", "transient", "publish_id", "rule",
+    "fail_reason", "retryable",
 )
 
 
@@ -99,10 +117,10 @@ def _set_in_sample(name: str) -> set[str]:
     return {field for field in FIELDS if hasattr(SAMPLES[name], field)}
 
 
-@pytest.mark.parametrize("name", errors.__all__)
+@pytest.mark.parametrize("name", NAMES)
 def test_every_error_class_has_a_pickle_sample(name: str) -> None:
     assert name in SAMPLES, f"{name} has no sample in SAMPLES: add one with every field set"
-    assert type(SAMPLES[name]) is getattr(errors, name)
+    assert type(SAMPLES[name]) is (getattr(errors, name, None) or getattr(posting, name))
 
 
 def test_the_samples_set_every_non_default_field() -> None:
@@ -116,7 +134,7 @@ def test_the_samples_set_every_non_default_field() -> None:
 
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
-@pytest.mark.parametrize("name", errors.__all__)
+@pytest.mark.parametrize("name", NAMES)
 def test_every_error_round_trips_through_pickle(name: str, protocol: int) -> None:
     original = SAMPLES[name]
     data = pickle.dumps(original, protocol=protocol)
@@ -129,7 +147,7 @@ def test_every_error_round_trips_through_pickle(name: str, protocol: int) -> Non
         assert getattr(copy_, field) == getattr(original, field), field
 
 
-@pytest.mark.parametrize("name", errors.__all__)
+@pytest.mark.parametrize("name", NAMES)
 def test_every_error_survives_copy_and_deepcopy(name: str) -> None:
     original = SAMPLES[name]
     for duplicate in (copy.copy(original), copy.deepcopy(original)):
@@ -154,9 +172,10 @@ def test_a_subclass_defined_by_a_user_round_trips_without_its_own_pickle_code() 
 
 
 def test_pickles_reference_the_public_names() -> None:
-    for name in errors.__all__:
+    for name in NAMES:
         assert getattr(pytok_sm, name).__module__ == "pytok_sm"
     assert b"pytok_sm._errors" not in pickle.dumps(SAMPLES["RateLimited"], protocol=pickle.HIGHEST_PROTOCOL)
+    assert b"pytok_sm._posting_errors" not in pickle.dumps(SAMPLES["PostFailed"], protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # --------------------------------------------------------------------------- a real process pool
