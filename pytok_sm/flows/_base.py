@@ -221,16 +221,17 @@ class Flow:
             getattr(self, name)(None)
         self._emit_transition(trigger, source, dest, fields)
 
-    def _fail(self, error: TikTokError, trigger: str = "fail") -> None:
+    def _fail(self, error: TikTokError, trigger: str = "fail", **extra: Any) -> None:
         if error.flow is None:
             error.flow, error.state = self.KIND, self.state
         self.error = error
-        self._fire(trigger, **error_fields(error))
+        self._fire(trigger, **error_fields(error), **extra)
         self.effect = Failed(error)
 
-    def _end_with(self, trigger: str, error: TikTokError) -> None:
-        """Move to a named final state (denied, expired, ...) carrying ``error``."""
-        self._fail(error, trigger)
+    def _end_with(self, trigger: str, error: TikTokError, **extra: Any) -> None:
+        """Move to a named final state (denied, expired, ...) carrying ``error`` (``extra``: more
+        fields of the transition's log event)."""
+        self._fail(error, trigger, **extra)
 
     def _expect(self, result: object, *kinds: type) -> None:
         if not isinstance(result, kinds):

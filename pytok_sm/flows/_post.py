@@ -33,8 +33,7 @@ from .._posting_errors import (
 )
 from .._posting_values import UNCONFIRMED, CreatorInfo, PostResult, PublishStatus
 from ._base import RETRYING, Flow, Transition, t
-from ._effects import Failed, Finished, PostEvent, RenewToken, Send, Sleep, TokenRenewed
-from ._failures import error_fields
+from ._effects import Finished, PostEvent, RenewToken, Send, Sleep, TokenRenewed
 
 __all__ = ["FIRST_POLL", "LAST_POLL", "PostFlow", "loops"]
 
@@ -244,7 +243,7 @@ class PostFlow(Flow):
             self._fire("delivered_to_inbox", via=via)
         elif status.status == contract.STATUS_FAILED:
             assert self.publish_id is not None
-            self._post_failed(PostFailed(self.publish_id, status.fail_reason or ""), via)
+            self._end_with("post_failed", PostFailed(self.publish_id, status.fail_reason or ""), via=via)
         else:
             delay = poll_delay(self.polls)
             assert self.finish_by is not None
@@ -254,13 +253,6 @@ class PostFlow(Flow):
             else:
                 self._fire("still_processing", **fields)
                 self.effect = Sleep(delay)
-
-    def _post_failed(self, error: PostFailed, via: str | None) -> None:
-        """End ``failed`` as :meth:`_end_with` does, the transition saying where the status came from."""
-        error.flow, error.state = self.KIND, self.state
-        self.error = error
-        self._fire("post_failed", via=via, **error_fields(error))
-        self.effect = Failed(error)
 
     def _enter_ended(self, event: object) -> None:
         self.effect = Finished(self.value)
