@@ -63,7 +63,6 @@ from ._posting_errors import (
     PostSettingsError,
     PrivacyLevelError,
 )
-from ._posting_values import UNCONFIRMED, CreatorInfo, PostProgress, PostResult, PublishStatus
 from ._retry import RetryPolicy
 from ._token import Token
 from ._version import __version__
@@ -71,6 +70,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._app import AsyncTikTokApp, TikTokApp
     from ._kit import AsyncLoginKit, LoginKit
+    from ._posting_values import UNCONFIRMED, CreatorInfo, PostProgress, PostResult, PublishStatus
 
 __all__ = [
     "AccessTokenInvalid",
@@ -124,7 +124,10 @@ __all__ = [
 ]
 
 #: Public names defined in a module that is imported on first use.
-_LAZY = {"LoginKit": "._kit", "AsyncLoginKit": "._kit", "TikTokApp": "._app", "AsyncTikTokApp": "._app"}
+_LAZY = {"LoginKit": "._kit", "AsyncLoginKit": "._kit", "TikTokApp": "._app", "AsyncTikTokApp": "._app",
+         # posting's values (their module builds six dataclasses: loaded with the first post)
+         "CreatorInfo": "._posting_values", "PostProgress": "._posting_values", "PostResult": "._posting_values",
+         "PublishStatus": "._posting_values", "UNCONFIRMED": "._posting_values"}
 
 
 def _claim(value: object) -> object:
@@ -135,13 +138,14 @@ def _claim(value: object) -> object:
 
 
 for _name in __all__:
-    if _name not in _LAZY and not _name.startswith("_") and _name != "UNCONFIRMED":
+    if _name not in _LAZY and not _name.startswith("_"):
         _claim(globals()[_name])
 del _name
 
 
 def __getattr__(name: str) -> object:
-    """Import the kits and apps on first use (they bring httpx, transitions, the flows and drivers)."""
+    """Import the kits, the apps and posting's values on first use (they bring httpx, transitions,
+    the flows and drivers)."""
     if name in _LAZY:
         import importlib
 

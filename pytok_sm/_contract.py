@@ -332,3 +332,7 @@ VIDEO_TEXT_MAX: Final = 150
 VIDEO_COVER_TTL: Final = 6 * 3600
 #: Documented sliding-window limit of video/list and of video/query, each on its own, per minute.
 VIDEO_RATE_LIMIT_PER_MINUTE: Final = 600
+
+#: The Display API video fields a kit asks for when none are named.
+DEFAULT_VIDEO_FIELDS: Final = ("id", "create_time", "title", "video_description", "duration", "cover_image_url",
+                               "share_url")

@@ -38,8 +38,7 @@ from ._kit_base import ConfigOptions, _Kit, describe_keywords, kit_signature
 from ._kit_posting import AsyncPosting, SyncPosting
 from ._kit_videos import AsyncVideos, SyncVideos
 from ._locks import account_lock, async_account_lock, call_store, call_store_sync
-from ._policy import Exclusive, OnToken, Run, Step, StoreOp, Wait
-from ._post_policy import WaitPost
+from ._policy import Exclusive, OnToken, Run, Step, StoreOp, Wait, WaitPost
 from ._secrets import hush
 from ._tiktok import DEFAULT_USER_FIELDS
 from ._token import Token

@@ -21,28 +21,35 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import _post_policy as posting
 from ._config import Config
-from ._errors import TikTokError
+from ._errors import SnapshotRejected, TikTokError
 from ._policy import Step, TokenPolicy
-from ._posting_values import CreatorInfo, PostProgress, PostResult, PublishStatus
-from .drivers._media import probe_video
-from .flows._base import Flow
-from .flows._post import DEFAULT_WAIT, PostFlow
-from .flows._post_calls import PublishStatusFlow
-from .flows._post_photos import PhotoPostFlow
-from .flows._post_video import VideoPostFlow
 
-if TYPE_CHECKING:  # the webhooks package loads with the first receiver, not with the kits
+if TYPE_CHECKING:  # the posting machinery loads with the first post, the webhooks with the first receiver
+    from ._posting_values import CreatorInfo, PostProgress, PostResult, PublishStatus
+    from .flows._base import Flow
+    from .flows._post import PostFlow
+    from .flows._post_video import VideoPostFlow
     from .webhooks._board import PostBoard
 
-__all__ = ["AsyncPosting", "SyncPosting", "resume_flow"]
+__all__ = ["DEFAULT_WAIT", "AsyncPosting", "SyncPosting", "resume_flow"]
 
 T = TypeVar("T")
-OnProgress = Callable[[PostProgress], object]
-_KINDS: dict[str, type[PostFlow]] = {cls.KIND: cls for cls in (VideoPostFlow, PhotoPostFlow, PublishStatusFlow)}
+OnProgress = Callable[["PostProgress"], object]
+#: Seconds a post's processing is followed before it ends UNCONFIRMED (the flows' own
+#: ``DEFAULT_WAIT``, restated so that the kits need not load the flows; a test pins both).
+DEFAULT_WAIT = 1800.0
+
+
+def _ops() -> ModuleType:
+    """The posting policy, and with it the posting flows, wire and rules: imported on the first
+    post, so that making a kit (or importing one) does not pay for them."""
+    from . import _post_policy
+
+    return _post_policy
 
 
 def _is_url(source: object) -> bool:
@@ -52,14 +59,30 @@ def _is_url(source: object) -> bool:
 def _video_flow(config: Config, source: Any, probed: Any, **options: Any) -> VideoPostFlow:
     """A token-less video flow (the kit hands it a fresh token when it runs): of the probed
     file, or of the URL when nothing was probed."""
+    from .flows._post_video import VideoPostFlow
+
     if probed is None:
         return VideoPostFlow(config, access_token=None, video_url=source, **options)
     return VideoPostFlow(config, access_token=None, video=probed, **options)
 
 
+def _probe(source: str | os.PathLike[str]) -> Any:
+    """The file's size, container and duration (:func:`pytok_sm.drivers.probe_video`)."""
+    from .drivers._media import probe_video
+
+    return probe_video(source)
+
+
+def _photo_flow(config: Config, **options: Any) -> PostFlow:
+    from .flows._post_photos import PhotoPostFlow
+
+    return PhotoPostFlow(config, access_token=None, **options)
+
+
 def _ticker(on_progress: OnProgress | None) -> Callable[[Any], None] | None:
     if on_progress is None:
         return None
+    from ._posting_values import PostProgress
 
     def tick(flow: Any) -> None:
         progress = getattr(flow, "progress", None)
@@ -71,17 +94,21 @@ def _ticker(on_progress: OnProgress | None) -> Callable[[Any], None] | None:
 
 def resume_flow(snapshot: Mapping[str, Any], config: Config, key: bytes | str | None) -> PostFlow:
     """A posting flow rebuilt from its snapshot (video, photos or status), seal and fields checked."""
-    kind = snapshot.get("flow") if isinstance(snapshot, Mapping) else None
-    cls = _KINDS.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        from ._errors import SnapshotRejected
+    from .flows._post_calls import PublishStatusFlow
+    from .flows._post_photos import PhotoPostFlow
+    from .flows._post_video import VideoPostFlow
 
+    kinds: dict[str, type[PostFlow]] = {cls.KIND: cls for cls in (VideoPostFlow, PhotoPostFlow, PublishStatusFlow)}
+    kind = snapshot.get("flow") if isinstance(snapshot, Mapping) else None
+    cls = kinds.get(kind) if isinstance(kind, str) else None
+    if cls is None:
         raise SnapshotRejected("it is not a snapshot of a posting flow (post_video, post_photos, publish_status)")
     return cls.resume(dict(snapshot), config, key=key)
 
 
-def _withdrawable(flow: PostFlow) -> bool:
-    return flow.publish_id is not None and flow.state == "cancelled"
+def _withdrawable(flow: Flow) -> bool:
+    """A flow the caller interrupted after TikTok made its post: worth a cancel at TikTok."""
+    return getattr(flow, "publish_id", None) is not None and flow.state == "cancelled"
 
 
 class SyncPosting:
@@ -100,7 +127,8 @@ class SyncPosting:
     def creator_info(self) -> CreatorInfo:
         """The creator's posting settings (privacy_level_options, max_video_post_duration_sec, ...);
         raises :class:`~pytok_sm.PostingSpamRisk` / ``CreatorCapReached`` when they cannot post now."""
-        return self._drive(posting.creator_info(self._policy))
+        creator: CreatorInfo = self._drive(_ops().creator_info(self._policy))
+        return creator
 
     def prepare_post_video(self, source: str | os.PathLike[str], *, privacy_level: str | None = None,
                            title: str | None = None, allow_comment: bool = False, allow_duet: bool = False,
@@ -110,7 +138,7 @@ class SyncPosting:
                            timeout: float = DEFAULT_WAIT) -> VideoPostFlow:
         """The flow :meth:`post_video` runs, checked and not started (run it with :meth:`run_post`;
         its :meth:`~pytok_sm.flows.Flow.snapshot` resumes elsewhere with :meth:`resume_post`)."""
-        probed = None if _is_url(source) else probe_video(source)
+        probed = None if _is_url(source) else _probe(source)
         return _video_flow(self.config, source, probed, privacy_level=privacy_level, title=title,
                            allow_comment=allow_comment, allow_duet=allow_duet, allow_stitch=allow_stitch,
                            cover_timestamp_ms=cover_timestamp_ms, brand_content=brand_content,
@@ -146,7 +174,7 @@ class SyncPosting:
                     mode: str = "direct", wait: bool = True, timeout: float = DEFAULT_WAIT,
                     on_progress: OnProgress | None = None, events: PostBoard | None = None) -> PostResult:
         """Post 1 to 35 photos TikTok pulls from verified URLs (direct, or to the inbox)."""
-        flow = PhotoPostFlow(self.config, access_token=None, urls=urls, cover_index=cover_index,
+        flow = _photo_flow(self.config, urls=urls, cover_index=cover_index,
                              privacy_level=privacy_level, title=title, description=description,
                              allow_comment=allow_comment, auto_add_music=auto_add_music, brand_content=brand_content,
                              brand_organic=brand_organic, mode=mode, processing_timeout=timeout)
@@ -156,10 +184,11 @@ class SyncPosting:
                  events: PostBoard | None = None) -> PostResult:
         """Run a posting flow (made by :meth:`prepare_post_video`, or resumed); Ctrl+C cancels it
         here and, where TikTok allows, at TikTok. ``events``: see :meth:`post_video`."""
-        board = posting.check_events(events)
+        board = _ops().check_events(events)
         driver = self._driver(None, _ticker(on_progress), None)
         try:
-            return self._drive(posting.run_post(self._policy, flow, wait=wait, events=board), driver)
+            result: PostResult = self._drive(_ops().run_post(self._policy, flow, wait=wait, events=board), driver)
+            return result
         except KeyboardInterrupt:
             if flow.state != "cancelled" and not flow.finished:
                 flow.cancel()  # interrupted while waiting on the board, outside the driver
@@ -170,7 +199,7 @@ class SyncPosting:
                     on_progress: OnProgress | None = None, events: PostBoard | None = None) -> PostResult:
         """Go on with a posting flow from its snapshot (another process may have taken it): an
         upload continues from the last acknowledged chunk while its URL lives."""
-        board = posting.check_events(events)
+        board = _ops().check_events(events)
         flow = resume_flow(snapshot, self.config, self._policy.snapshot_key)
         return self.run_post(flow, wait=wait, on_progress=on_progress, events=board)
 
@@ -178,18 +207,18 @@ class SyncPosting:
                        events: PostBoard | None = None) -> PublishStatus:
         """A post's status now, or with ``wait`` once TikTok ends it (FAILED is returned, not raised);
         ``events``, a post board, ends that wait on the post's webhook."""
-        return self._drive(posting.publish_status(self._policy, publish_id, wait=wait, timeout=timeout,
-                                                  events=events))
+        status: PublishStatus = self._drive(_ops().publish_status(self._policy, publish_id, wait=wait,
+                                                                  timeout=timeout, events=events))
+        return status
 
     def cancel_post(self, publish_id: str) -> None:
         """Ask TikTok to cancel a post (possible while it uploads or downloads)."""
-        self._drive(posting.cancel_post(self._policy, publish_id))
+        self._drive(_ops().cancel_post(self._policy, publish_id))
 
     def _withdraw(self, flow: Flow) -> None:
-        if isinstance(flow, PostFlow) and _withdrawable(flow):
-            assert flow.publish_id is not None
+        if _withdrawable(flow):
             try:
-                self.cancel_post(flow.publish_id)
+                self.cancel_post(flow.publish_id)  # type: ignore[attr-defined]
             except TikTokError:
                 pass  # best effort: TikTok may refuse (too far along); the local flow is cancelled
 
@@ -209,7 +238,7 @@ class AsyncPosting:
 
     async def creator_info(self) -> CreatorInfo:
         """The creator's posting settings (see :meth:`pytok_sm.LoginKit.creator_info`)."""
-        return await self._drive(posting.creator_info(self._policy))
+        return await self._drive(_ops().creator_info(self._policy))
 
     async def prepare_post_video(self, source: str | os.PathLike[str], *, privacy_level: str | None = None,
                                  title: str | None = None, allow_comment: bool = False, allow_duet: bool = False,
@@ -218,7 +247,7 @@ class AsyncPosting:
                                  duration: float | None = None, mode: str = "direct", chunk_size: int | None = None,
                                  timeout: float = DEFAULT_WAIT) -> VideoPostFlow:
         """The flow :meth:`post_video` runs (the file is probed in a worker thread)."""
-        probed = None if _is_url(source) else await asyncio.to_thread(probe_video, source)
+        probed = None if _is_url(source) else await asyncio.to_thread(_probe, source)
         return _video_flow(self.config, source, probed, privacy_level=privacy_level, title=title,
                            allow_comment=allow_comment, allow_duet=allow_duet, allow_stitch=allow_stitch,
                            cover_timestamp_ms=cover_timestamp_ms, brand_content=brand_content,
@@ -246,7 +275,7 @@ class AsyncPosting:
                           mode: str = "direct", wait: bool = True, timeout: float = DEFAULT_WAIT,
                           on_progress: OnProgress | None = None, events: PostBoard | None = None) -> PostResult:
         """Post photos (see :meth:`pytok_sm.LoginKit.post_photos`)."""
-        flow = PhotoPostFlow(self.config, access_token=None, urls=urls, cover_index=cover_index,
+        flow = _photo_flow(self.config, urls=urls, cover_index=cover_index,
                              privacy_level=privacy_level, title=title, description=description,
                              allow_comment=allow_comment, auto_add_music=auto_add_music, brand_content=brand_content,
                              brand_organic=brand_organic, mode=mode, processing_timeout=timeout)
@@ -255,10 +284,10 @@ class AsyncPosting:
     async def run_post(self, flow: PostFlow, *, wait: bool = True,
                        on_progress: OnProgress | None = None, events: PostBoard | None = None) -> PostResult:
         """Run a posting flow; cancelling the task cancels the post here and, where TikTok allows, there."""
-        board = posting.check_events(events)
+        board = _ops().check_events(events)
         driver = self._driver(None, _ticker(on_progress), None)
         try:
-            return await self._drive(posting.run_post(self._policy, flow, wait=wait, events=board), driver)
+            return await self._drive(_ops().run_post(self._policy, flow, wait=wait, events=board), driver)
         except (KeyboardInterrupt, asyncio.CancelledError):
             if flow.state != "cancelled" and not flow.finished:
                 flow.cancel()
@@ -268,24 +297,23 @@ class AsyncPosting:
     async def resume_post(self, snapshot: Mapping[str, Any], *, wait: bool = True,
                           on_progress: OnProgress | None = None, events: PostBoard | None = None) -> PostResult:
         """Go on with a posting flow from its snapshot."""
-        board = posting.check_events(events)
+        board = _ops().check_events(events)
         flow = resume_flow(snapshot, self.config, self._policy.snapshot_key)
         return await self.run_post(flow, wait=wait, on_progress=on_progress, events=board)
 
     async def publish_status(self, publish_id: str, *, wait: bool = False, timeout: float = DEFAULT_WAIT,
                              events: PostBoard | None = None) -> PublishStatus:
         """A post's status now, or with ``wait`` once TikTok ends it (or its webhook, with ``events``)."""
-        return await self._drive(posting.publish_status(self._policy, publish_id, wait=wait, timeout=timeout,
+        return await self._drive(_ops().publish_status(self._policy, publish_id, wait=wait, timeout=timeout,
                                                         events=events))
 
     async def cancel_post(self, publish_id: str) -> None:
         """Ask TikTok to cancel a post."""
-        await self._drive(posting.cancel_post(self._policy, publish_id))
+        await self._drive(_ops().cancel_post(self._policy, publish_id))
 
     async def _withdraw(self, flow: Flow) -> None:
-        if isinstance(flow, PostFlow) and _withdrawable(flow):
-            assert flow.publish_id is not None
+        if _withdrawable(flow):
             try:
-                await asyncio.wait_for(self.cancel_post(flow.publish_id), 30)
+                await asyncio.wait_for(self.cancel_post(flow.publish_id), 30)  # type: ignore[attr-defined]
             except (TikTokError, TimeoutError):
                 pass

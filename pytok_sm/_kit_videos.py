@@ -25,13 +25,22 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import _video_policy as videos
+from ._contract import DEFAULT_VIDEO_FIELDS
 from ._errors import FlowUsageError
 from ._policy import Step, TokenPolicy
-from ._video_wire import DEFAULT_VIDEO_FIELDS
-from .flows._videos import VideoListFlow
+
+if TYPE_CHECKING:  # the videos' flows and wire load on the first list or query, not with the kits
+    from .flows._videos import VideoListFlow
+
+
+def _videos() -> ModuleType:
+    """The videos' policy (and with it their flows and wire), imported on first use."""
+    from . import _video_policy
+
+    return _video_policy
 
 __all__ = ["AsyncVideoPager", "AsyncVideos", "SyncVideos", "VideoPager"]
 
@@ -90,7 +99,7 @@ class VideoPager(_Pager):
 
     def __next__(self) -> Video:
         while not self._left:
-            page = self._kit._drive(videos.next_page(self._kit._policy, self.flow))
+            page = self._kit._drive(_videos().next_page(self._kit._policy, self.flow))
             if page is None:
                 raise StopIteration
             self._left.extend(page)
@@ -101,7 +110,7 @@ class VideoPager(_Pager):
         between any two."""
         if self._left:
             yield self._take_left()
-        while (page := self._kit._drive(videos.next_page(self._kit._policy, self.flow))) is not None:
+        while (page := self._kit._drive(_videos().next_page(self._kit._policy, self.flow))) is not None:
             yield page
 
 
@@ -115,7 +124,7 @@ class AsyncVideoPager(_Pager):
 
     async def __anext__(self) -> Video:
         while not self._left:
-            page = await self._kit._drive(videos.next_page(self._kit._policy, self.flow))
+            page = await self._kit._drive(_videos().next_page(self._kit._policy, self.flow))
             if page is None:
                 raise StopAsyncIteration
             self._left.extend(page)
@@ -125,7 +134,7 @@ class AsyncVideoPager(_Pager):
         """Each page as a list (what is left of the current one first)."""
         if self._left:
             yield self._take_left()
-        while (page := await self._kit._drive(videos.next_page(self._kit._policy, self.flow))) is not None:
+        while (page := await self._kit._drive(_videos().next_page(self._kit._policy, self.flow))) is not None:
             yield page
 
 
@@ -144,14 +153,14 @@ class SyncVideos:
         that fetches ``max_count`` (1..20) videos a page as it goes. ``cursor`` starts older
         than TikTok's cursor, or goes on from ``pager.snapshot()``. ``fields``: the Video
         Object's (``id``, ``create_time``, ``cover_image_url``, ``share_url``, ``title``, ...)."""
-        return VideoPager(self, videos.pager_flow(self._policy, fields, max_count, cursor))
+        return VideoPager(self, _videos().pager_flow(self._policy, fields, max_count, cursor))
 
     def query_videos(self, video_ids: Iterable[str | int], fields: str | Iterable[str] = DEFAULT_VIDEO_FIELDS
                      ) -> list[Video]:
         """The person's own videos among ``video_ids`` (1..20; others are left out), with fresh
         cover URLs. An expired token is refreshed first; ``access_token_invalid`` gets one
         refresh and one retry."""
-        return self._drive(videos.query_videos(self._policy, video_ids, fields))
+        return self._drive(_videos().query_videos(self._policy, video_ids, fields))
 
 
 class AsyncVideos:
@@ -167,9 +176,9 @@ class AsyncVideos:
                     cursor: Cursor = None) -> AsyncVideoPager:
         """Every public video of the person, newest first, as an async iterator (see
         :meth:`pytok_sm.LoginKit.list_videos`)."""
-        return AsyncVideoPager(self, videos.pager_flow(self._policy, fields, max_count, cursor))
+        return AsyncVideoPager(self, _videos().pager_flow(self._policy, fields, max_count, cursor))
 
     async def query_videos(self, video_ids: Iterable[str | int],
                            fields: str | Iterable[str] = DEFAULT_VIDEO_FIELDS) -> list[Video]:
         """The person's own videos among ``video_ids`` (see :meth:`pytok_sm.LoginKit.query_videos`)."""
-        return await self._drive(videos.query_videos(self._policy, video_ids, fields))
+        return await self._drive(_videos().query_videos(self._policy, video_ids, fields))

@@ -65,7 +65,7 @@ from .flows._revoke import RevokeFlow
 from .flows._store_refresh import StoreRefreshFlow, due
 from .flows._user_info import UserInfoFlow
 
-__all__ = ["Exclusive", "OnToken", "Run", "Step", "StoreOp", "TokenPolicy", "Wait"]
+__all__ = ["Exclusive", "OnToken", "Run", "Step", "StoreOp", "TokenPolicy", "Wait", "WaitPost"]
 
 T = TypeVar("T")
 OnToken = Callable[[Token | None], object]
@@ -101,6 +101,19 @@ class Wait:
     """Wait ``seconds``, then send back None."""
 
     seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class WaitPost(Wait):
+    """Wait up to ``seconds`` for the status of post ``publish_id`` on ``board`` (a webhook's,
+    :mod:`pytok_sm._post_policy`); send back that :class:`~pytok_sm.PublishStatus` as soon as
+    it is recorded, or None when the time is up. A kit blocks (sync) or awaits (async); an
+    adapter that knows only :class:`Wait` just sleeps ``seconds`` (None), and the post is
+    polled then."""
+
+    board: Any
+    client_key: str
+    publish_id: str
 
 
 Step = Generator[Run | Exclusive | StoreOp | Wait, Any, T]

@@ -23,12 +23,11 @@ Example (driven by hand, as a kit does):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import logs
 from ._errors import AccessTokenInvalid, ConfigurationError, TokenStoreError
-from ._policy import Exclusive, Run, Step, TokenPolicy, Wait
+from ._policy import Exclusive, Run, Step, TokenPolicy, Wait, WaitPost
 from ._posting_errors import PostFailed
 from ._posting_values import CreatorInfo, PostResult, PublishStatus
 from ._token import Token
@@ -46,18 +45,6 @@ __all__ = ["EVENT_FALLBACK", "WaitPost", "cancel_post", "check_events", "creator
 _HANDED_BACK = frozenset({"processing"})
 #: With a board, the longest wait for a post's webhook before TikTok is asked again (seconds).
 EVENT_FALLBACK = LAST_POLL
-
-
-@dataclass(frozen=True, slots=True)
-class WaitPost(Wait):
-    """Wait up to ``seconds`` for the status of post ``publish_id`` on ``board`` (a webhook's);
-    send back that :class:`~pytok_sm.PublishStatus` as soon as it is recorded, or None when
-    the time is up. A kit blocks (sync) or awaits (async); an adapter that knows only
-    :class:`~pytok_sm._policy.Wait` just sleeps ``seconds`` (None), and the post is polled then."""
-
-    board: Any
-    client_key: str
-    publish_id: str
 
 
 def check_events(events: object) -> PostBoard | None:

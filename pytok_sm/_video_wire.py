@@ -59,8 +59,7 @@ __all__ = [
 ]
 
 #: What ``list_videos`` and ``query_videos`` ask for when the caller names no fields.
-DEFAULT_VIDEO_FIELDS = ("id", "create_time", "title", "video_description", "duration", "cover_image_url",
-                        "share_url")
+DEFAULT_VIDEO_FIELDS = contract.DEFAULT_VIDEO_FIELDS
 #: Video/list and video/query are Display API reads: harmless to repeat, retried like user info.
 KIND = RequestKind.USER_INFO
 _INT64_MAX = 2**63 - 1

@@ -15,9 +15,24 @@ Example:
     True
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._aio import AsyncDriver
 from ._common import open_url
-from ._media import VideoFile, probe_video
 from ._sync import SyncDriver
 
+if TYPE_CHECKING:
+    from ._media import VideoFile, probe_video
+
 __all__ = ["AsyncDriver", "SyncDriver", "VideoFile", "open_url", "probe_video"]
+
+
+def __getattr__(name: str) -> Any:
+    """The media probe (``probe_video``, ``VideoFile``), imported on first use (a kit's first post)."""
+    if name in ("VideoFile", "probe_video"):
+        from . import _media
+
+        value = getattr(_media, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

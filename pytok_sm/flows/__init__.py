@@ -18,6 +18,8 @@ Example (a refresh stepped by hand, as a test or an unusual transport would):
     'act.new'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .._callback import Callback, Verdict, parse_callback_query
 from .._http import Request, Response
 from ._base import Flow, StateSpec, Transition
@@ -46,16 +48,18 @@ from ._effects import (
     TokenRenewed,
     TransportFailure,
 )
-from ._post import PostFlow
-from ._post_calls import CancelPostFlow, CreatorInfoFlow, PublishStatusFlow
-from ._post_photos import PhotoPostFlow
-from ._post_video import VideoPostFlow
 from ._qr import QrFlow
 from ._refresh import RefreshFlow
 from ._revoke import RevokeFlow
 from ._store_refresh import StoreBusy, StoreRefreshFlow
 from ._user_info import UserInfoFlow
-from ._videos import VideoListFlow, VideoQueryFlow
+
+if TYPE_CHECKING:
+    from ._post import PostFlow
+    from ._post_calls import CancelPostFlow, CreatorInfoFlow, PublishStatusFlow
+    from ._post_photos import PhotoPostFlow
+    from ._post_video import VideoPostFlow
+    from ._videos import VideoListFlow, VideoQueryFlow
 
 __all__ = [
     "FLOWS",
@@ -106,9 +110,44 @@ __all__ = [
     "parse_callback_query",
 ]
 
-#: Every flow class by its ``KIND``, in the order the README presents them.
-FLOWS: dict[str, type[Flow]] = {
-    cls.KIND: cls
-    for cls in (BrowserFlow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow, StoreRefreshFlow, VideoPostFlow,
-                PhotoPostFlow, PublishStatusFlow, CreatorInfoFlow, CancelPostFlow, VideoListFlow, VideoQueryFlow)
+#: The posting and video flows, by the module that defines them: loaded on first use (a kit's
+#: first post or video walk, or a name of this package asked for), so that the login flows
+#: do not pay for them.
+_LAZY = {
+    "PostFlow": "._post",
+    "CancelPostFlow": "._post_calls",
+    "CreatorInfoFlow": "._post_calls",
+    "PublishStatusFlow": "._post_calls",
+    "PhotoPostFlow": "._post_photos",
+    "VideoPostFlow": "._post_video",
+    "VideoListFlow": "._videos",
+    "VideoQueryFlow": "._videos",
 }
+_LOGIN_FLOWS = (BrowserFlow, QrFlow, RefreshFlow, RevokeFlow, UserInfoFlow, StoreRefreshFlow)
+_LATER_FLOWS = ("VideoPostFlow", "PhotoPostFlow", "PublishStatusFlow", "CreatorInfoFlow", "CancelPostFlow",
+                "VideoListFlow", "VideoQueryFlow")
+
+
+def __getattr__(name: str) -> Any:
+    """``FLOWS`` (every flow class by its ``KIND``, in the order the README presents them) and the
+    posting and video flows, imported on first use."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    elif name == "FLOWS":
+        later = [__getattr__(flow) for flow in _LATER_FLOWS]
+        value = {cls.KIND: cls for cls in (*_LOGIN_FLOWS, *later)}
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    #: Every flow class by its ``KIND``, in the order the README presents them.
+    FLOWS: dict[str, type[Flow]]

@@ -32,12 +32,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._callback import Callback, Verdict
 from .._errors import TikTokError
 from .._http import Request, Response
-from .._posting_values import PublishStatus
+
+if TYPE_CHECKING:  # posting's values load with the first post
+    from .._posting_values import PublishStatus
 
 __all__ = [
     "AwaitCallback",
@@ -251,6 +253,7 @@ class PostEvent:
     is the state the transition leaves).
 
     Example:
+        >>> from pytok_sm import PublishStatus
         >>> PostEvent(PublishStatus("v_pub_url~v2.1", "PUBLISH_COMPLETE")).status.status
         'PUBLISH_COMPLETE'
     """

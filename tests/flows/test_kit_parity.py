@@ -302,3 +302,10 @@ def test_an_http_client_of_ones_own_is_used_and_never_closed(counting: CountingT
         kit.refresh_access_token()
     assert requests == ["/v2/oauth/token/"] and not client.is_closed
     client.close()
+
+
+def test_the_kits_posting_wait_is_the_flows_own() -> None:
+    from pytok_sm import _kit_posting
+    from pytok_sm.flows import _post
+
+    assert _kit_posting.DEFAULT_WAIT == _post.DEFAULT_WAIT

@@ -117,3 +117,33 @@ def test_import_is_light() -> None:
         assert heavy not in loaded, heavy
     assert not [m for m in loaded if m.startswith(("pytok_sm.sandbox.", "qrcode."))]
     assert run.stderr == ""
+
+
+def test_a_kit_that_never_posts_never_loads_the_posting_or_video_machinery() -> None:
+    code = (
+        "import json, sys\n"
+        "import pytok_sm\n"
+        "kit = pytok_sm.LoginKit('aw_key', 's', token={'access_token': 'act.x', 'expires_in': 60})\n"
+        "kit.get_user_info  # a login-only kit, used as one\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    loaded = set(json.loads(run.stdout))
+    assert "pytok_sm._kit" in loaded
+    later = ("pytok_sm._post_policy", "pytok_sm._posting_wire", "pytok_sm._posting_rules", "pytok_sm._posting_values",
+             "pytok_sm.flows._post", "pytok_sm.flows._post_video", "pytok_sm.drivers._media", "pytok_sm._video_policy",
+             "pytok_sm.flows._videos", "pytok_sm.webhooks")
+    assert [name for name in later if name in loaded] == []
+
+
+def test_the_names_loaded_on_first_use_are_the_same_objects_as_their_modules() -> None:
+    from pytok_sm import _posting_values, drivers, flows
+    from pytok_sm.drivers import _media
+    from pytok_sm.flows import _post_video, _videos
+
+    assert pytok_sm.PostResult is _posting_values.PostResult and pytok_sm.PostResult.__module__ == "pytok_sm"
+    assert pytok_sm.UNCONFIRMED == _posting_values.UNCONFIRMED
+    assert flows.VideoPostFlow is _post_video.VideoPostFlow and flows.VideoListFlow is _videos.VideoListFlow
+    assert drivers.probe_video is _media.probe_video
+    assert set(flows.FLOWS) >= {"browser", "post_video", "list_videos"} and all(
+        getattr(flows, name) is not None for name in flows.__all__)
